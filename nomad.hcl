@@ -1,0 +1,44 @@
+# Nomad dev agent for the demo: `nomad agent -dev -config nomad.hcl`
+# (what `just up` runs). Server and client in one process, loopback only.
+# The data dir is given on the command line (`-data-dir`): keep it short, task
+# API socket paths over 108 characters fail to bind.
+
+bind_addr = "127.0.0.1"
+
+advertise {
+  http = "127.0.0.1"
+  rpc  = "127.0.0.1"
+  serf = "127.0.0.1"
+}
+
+server {
+  enabled          = true
+  bootstrap_expect = 1
+}
+
+client {
+  enabled = true
+  # Without this Nomad picks the machine's outside interface.
+  network_interface = "lo"
+  # Debian's containernetworking-plugins.
+  cni_path = "/usr/lib/cni"
+
+  # Sidecar ports are published on Nomad's bridge so that a proxy in one
+  # allocation's network namespace can reach a proxy in another (127.0.0.1 in
+  # a namespace is the namespace's own loopback). `just up` creates the bridge
+  # before the agent starts: placement fails with "missing host network" otherwise.
+  host_network "mesh" {
+    cidr = "172.26.64.1/32"
+  }
+}
+
+plugin "raw_exec" {
+  config {
+    enabled = true
+  }
+}
+
+consul {
+  address      = "127.0.0.1:8500"
+  grpc_address = "127.0.0.1:8502"
+}
