@@ -3,6 +3,13 @@
 bind_addr   = "127.0.0.1"
 client_addr = "127.0.0.1"
 
+# The HTTP API also on a unix socket: inside a bridge-mode namespace 127.0.0.1
+# is the namespace's own loopback, and Consul's built-in proxy (sidecar =
+# consul_proxy) needs the API from there. `just up` creates the directory.
+addresses {
+  http = "127.0.0.1 unix:///run/microwizard/consul_http.sock"
+}
+
 ports {
   grpc = 8502
   # Consul 1.14's dev mode also opens a gRPC TLS port and `consul connect envoy`

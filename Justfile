@@ -1,0 +1,48 @@
+# The demo's commands. `just --list` shows them all.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+tools := env("MW_TOOLS", env("HOME") + "/.cache/microwizard")
+# Tools built by scripts/setup (consul, envoy, and nomad if you put it there) come first.
+export PATH := tools + "/bin:" + justfile_directory() + "/bin:" + env("PATH")
+export MW_STATE := env("MW_STATE", "/tmp/mw")
+
+# List the recipes.
+default:
+    @just --list
+
+# Install what the demo and the tests need (Debian packages, just, consul, envoy).
+setup:
+    scripts/setup
+
+# Build svctl and the programs into ./bin.
+build:
+    mkdir -p bin
+    go build -o bin/ ./tools/svctl ./tools/lobstersdb ./lobsters/cmd/lobsters ./popularity/cmd/lobsters-popularity
+
+# Start the local MariaDB the tests use (Debian's service) if it is not running.
+db:
+    scripts/test-db
+
+# Run every test (MariaDB must be installed: `just setup`).
+test: db
+    go test -count=1 ./...
+
+# Bring the demo up: Consul, Nomad, the mesh config, MySQL (seeded) and the monolith.
+up: build
+    scripts/up
+
+# Stop everything `just up` started.
+down:
+    scripts/down
+
+# Switch the mesh's routing profile for lobsters-popularity: tutorial or resilient.
+mesh profile:
+    bin/svctl mesh {{profile}}
+
+# Seed the demo database again (e.g. `just seed -scale 0.1`); it is emptied first.
+seed *args: build
+    bin/lobstersdb seed -reset {{args}}
+
+# Print the benchmark table.
+bench: db
+    go test -run '^$' -bench . -benchtime 1x ./...

@@ -1,0 +1,166 @@
+# The Lobsters monolith, run by Nomad in its own network namespace with a
+# Consul Connect sidecar. It reaches lobsters-popularity only through the
+# sidecar's upstream listener on 127.0.0.1:8000 (POPULARITY_URL), and is
+# published on 127.0.0.1:3000 on the host.
+#
+# `just up` runs it with the paths of the built binary and of Envoy:
+#   nomad job run -var binary=$PWD/bin/lobsters -var envoy_binary=$(command -v envoy) jobs/lobsters.nomad.hcl
+
+variable "binary" {
+  type        = string
+  description = "Host path of the built monolith (go build -o bin/lobsters ./lobsters/cmd/lobsters)."
+}
+
+variable "dsn" {
+  type        = string
+  default     = "lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true"
+  description = "Database the monolith reads (the mysql job's socket)."
+}
+
+variable "sidecar" {
+  type        = string
+  default     = "envoy_raw_exec"
+  description = "envoy (Nomad's default: Envoy under docker), envoy_raw_exec (the host's envoy binary) or consul_proxy (Consul's built-in L4 proxy)."
+}
+
+variable "envoy_binary" {
+  type        = string
+  default     = "envoy"
+  description = "Envoy binary for sidecar = envoy_raw_exec."
+}
+
+variable "consul_binary" {
+  type        = string
+  default     = "consul"
+  description = "Consul binary for sidecar = consul_proxy."
+}
+
+variable "consul_http_addr" {
+  type        = string
+  default     = "unix:///run/microwizard/consul_http.sock"
+  description = "Consul HTTP API as seen from inside the namespace, for sidecar = consul_proxy."
+}
+
+variable "popularity_timeout" {
+  type        = string
+  default     = "20s"
+  description = "How long /popular waits for the service (the slow version takes seconds)."
+}
+
+job "lobsters" {
+  datacenters = ["dc1"]
+  type        = "service"
+
+  meta {
+    sidecar = var.sidecar
+  }
+
+  group "lobsters" {
+    count = 1
+
+    network {
+      mode = "bridge"
+
+      port "http" {
+        static = 3000
+        to     = 3000
+      }
+
+      # The sidecar's public port, on Nomad's bridge (see nomad.hcl).
+      port "connect-proxy-lobsters" {
+        host_network = "mesh"
+      }
+    }
+
+    service {
+      name = "lobsters"
+      port = "3000"
+
+      check {
+        name     = "lobsters http"
+        type     = "http"
+        path     = "/healthz"
+        interval = "2s"
+        timeout  = "1s"
+        expose   = true
+      }
+
+      connect {
+        sidecar_service {
+          disable_default_tcp_check = true
+
+          proxy {
+            upstreams {
+              destination_name = "lobsters-popularity"
+              local_bind_port  = 8000
+            }
+          }
+        }
+
+        dynamic "sidecar_task" {
+          for_each = var.sidecar == "envoy_raw_exec" ? [1] : []
+          content {
+            driver = "raw_exec"
+            config {
+              # Nomad's bootstrap points Envoy at alloc/tmp/consul_grpc.sock, a path
+              # relative to the allocation directory: start Envoy there.
+              command = "/bin/sh"
+              args = ["-c", "cd \"$NOMAD_ALLOC_DIR/..\" && exec \"$0\" -c \"$NOMAD_SECRETS_DIR/envoy_bootstrap.json\" -l \"$1\" --concurrency 1 --disable-hot-restart", var.envoy_binary, "$${meta.connect.log_level}"]
+            }
+            shutdown_delay = "3s"
+            resources {
+              cpu    = 100
+              memory = 96
+            }
+          }
+        }
+
+        dynamic "sidecar_task" {
+          for_each = var.sidecar == "consul_proxy" ? [1] : []
+          content {
+            driver = "raw_exec"
+            config {
+              command = var.consul_binary
+              args = [
+                "connect", "proxy",
+                "-service", "lobsters",
+                "-service-addr", "127.0.0.1:3000",
+                "-listen", "0.0.0.0:$${NOMAD_PORT_connect_proxy_lobsters}",
+                "-upstream", "lobsters-popularity:8000",
+              ]
+            }
+            env {
+              CONSUL_HTTP_ADDR = var.consul_http_addr
+            }
+            shutdown_delay = "3s"
+          }
+        }
+      }
+    }
+
+    task "lobsters" {
+      driver = "raw_exec"
+
+      config {
+        command = var.binary
+      }
+
+      env {
+        LOBSTERS_ADDR      = "0.0.0.0:3000"
+        LOBSTERS_DSN       = var.dsn
+        POPULARITY_URL     = "http://127.0.0.1:8000/"
+        POPULARITY_TIMEOUT = var.popularity_timeout
+        # Consul's L4 proxy picks an instance per TCP connection: a kept-alive
+        # connection would pin every request to one instance.
+        POPULARITY_KEEPALIVE = var.sidecar == "consul_proxy" ? "false" : "true"
+      }
+
+      kill_timeout = "25s"
+
+      resources {
+        cpu    = 300
+        memory = 256
+      }
+    }
+  }
+}
