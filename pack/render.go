@@ -1,0 +1,82 @@
+package pack
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+)
+
+// Render executes each job template of the pack with values and returns the
+// jobs keyed by template file name without ".tpl", such as
+// "lobsters-popularity.nomad". As in nomad-pack, a template that renders to
+// nothing but white space yields no job. values must hold exactly the pack's
+// variables, as Values returns them. Errors name the template file and line.
+func (p *Pack) Render(values Values) (map[string]string, error) {
+	ctx, err := p.context(values)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(p.jobTemplates))
+	for _, name := range p.jobTemplates {
+		text, err := p.execute(name, ctx)
+		if err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		out[strings.TrimSuffix(path.Base(name), ".tpl")] = text
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("render pack %s: every job template rendered empty", p.Metadata.Pack.Name)
+	}
+	return out, nil
+}
+
+// RenderOutputs executes the pack's outputs.tpl with values, the text
+// nomad-pack shows after a deployment. It returns "" when the pack has no
+// outputs.tpl.
+func (p *Pack) RenderOutputs(values Values) (string, error) {
+	if !p.hasOutputs {
+		return "", nil
+	}
+	ctx, err := p.context(values)
+	if err != nil {
+		return "", err
+	}
+	return p.execute(outputsFile, ctx)
+}
+
+// context checks values against the pack's variables and builds the dot
+// passed to templates.
+func (p *Pack) context(values Values) (*renderContext, error) {
+	var errs []error
+	declared := make(map[string]bool, len(p.Variables))
+	for _, v := range p.Variables {
+		declared[v.Name] = true
+		if _, ok := values[v.Name]; !ok {
+			errs = append(errs, fmt.Errorf("no value for variable %q", v.Name))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		if !declared[name] {
+			errs = append(errs, fmt.Errorf("value for undeclared variable %q", name))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("render pack %s: %w", p.Metadata.Pack.Name, err)
+	}
+	return &renderContext{vars: maps.Clone(values), meta: p.Metadata.asMap(p.Dir)}, nil
+}
+
+// execute runs the template called name, whose file it names in errors.
+func (p *Pack) execute(name string, ctx *renderContext) (string, error) {
+	var b strings.Builder
+	if err := p.templates.ExecuteTemplate(&b, name, ctx); err != nil {
+		return "", fmt.Errorf("render pack %s: %w", p.Metadata.Pack.Name, err)
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,134 @@
+package pack
+
+import (
+	"strings"
+	"testing"
+)
+
+// renderSmall renders the small pack with template as its only job and
+// overrides on top of name=web.
+func renderSmall(t *testing.T, template string, overrides map[string]string) (string, error) {
+	t.Helper()
+	p := loadSmall(t, map[string]string{"templates/small.nomad.tpl": template})
+	all := map[string]string{"name": "web"}
+	for k, v := range overrides {
+		all[k] = v
+	}
+	vals, err := p.Values(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.Render(vals)
+	if err != nil {
+		return "", err
+	}
+	return out["small.nomad"], nil
+}
+
+func TestRenderGivesTemplatesVariablesAndMetadata(t *testing.T) {
+	cases := []struct {
+		name, template string
+		overrides      map[string]string
+		want           string
+	}{
+		{"string", `[[ var "name" . ]]`, nil, "web"},
+		{"integral number without .0", `[[ var "port" . ]]`, map[string]string{"port": "5000"}, "5000"},
+		{"fraction", `[[ var "ratio" . ]]`, nil, "0.5"},
+		{"bool", `[[ if var "enabled" . ]]on[[ else ]]off[[ end ]]`, map[string]string{"enabled": "true"}, "on"},
+		{"range over a list", `[[ range var "dcs" . ]]<[[ . ]]>[[ end ]]`, map[string]string{"dcs": `["a", "b"]`}, "<a><b>"},
+		{"dotted key into a map", `[[ var "labels.team" . ]]`, map[string]string{"labels": `{ team = "core" }`}, "core"},
+		{"metadata", `[[ meta "pack.name" . ]] [[ meta "pack.version" . ]] [[ meta "app.url" . ]] [[ meta "pack.description" . ]]`, nil, "small 1.2.3 https://example.com/app A small pack."},
+		{"sprig", `[[ var "name" . | upper | quote ]]`, nil, `"WEB"`},
+		{"vars and metas", `[[ (vars .).port ]] [[ (metas .).pack.name ]]`, nil, "8080 small"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := renderSmall(t, c.template, c.overrides)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != c.want {
+				t.Errorf("rendered %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestRenderErrorsNameTemplateFileAndLine(t *testing.T) {
+	cases := []struct {
+		name, template string
+		want           []string
+	}{
+		{"unknown variable", "job {\n  a = 1\n  b = [[ var \"nmae\" . ]]\n}\n", []string{"templates/small.nomad.tpl:3", `"nmae"`, "dcs, enabled, labels, name"}},
+		{"unknown metadata", "\n[[ meta \"pack.nmae\" . ]]", []string{"templates/small.nomad.tpl:2", `"pack.nmae"`}},
+		{"missing map key", "[[ (vars .).nope ]]", []string{"templates/small.nomad.tpl:1", "nope"}},
+		{"sprig fail", "\n\n[[ fail \"bad choice\" ]]", []string{"templates/small.nomad.tpl:3", "bad choice"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := renderSmall(t, c.template, nil)
+			wantErr(t, err, c.want...)
+		})
+	}
+}
+
+func TestRenderUsesHelpersAndSkipsEmptyJobs(t *testing.T) {
+	p := loadSmall(t, map[string]string{
+		"templates/_helpers.tpl":    `[[ define "greeting" ]]hello [[ var "name" . ]][[ end ]]`,
+		"templates/small.nomad.tpl": `[[ template "greeting" . ]]`,
+		"templates/empty.nomad.tpl": "[[ if false ]]job {}[[ end ]]\n  \n",
+	})
+	vals, err := p.Values(map[string]string{"name": "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.Render(vals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 1 || out["small.nomad"] != "hello web" {
+		t.Errorf("rendered %q, want only small.nomad = \"hello web\"", out)
+	}
+}
+
+func TestRenderRefusesValuesThatDoNotMatchTheVariables(t *testing.T) {
+	p := loadSmall(t, nil)
+	vals, err := p.Values(map[string]string{"name": "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(vals, "port")
+	vals["extra"] = 1
+	_, err = p.Render(vals)
+	wantErr(t, err, `no value for variable "port"`, `undeclared variable "extra"`)
+}
+
+func TestRenderOutputs(t *testing.T) {
+	p := loadSmall(t, map[string]string{"outputs.tpl": `[[ meta "pack.name" . ]] runs [[ var "name" . ]]`})
+	vals, err := p.Values(map[string]string{"name": "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.RenderOutputs(vals)
+	if err != nil || got != "small runs web" {
+		t.Errorf("RenderOutputs = %q, %v; want \"small runs web\"", got, err)
+	}
+	if got, err := loadSmall(t, nil).RenderOutputs(vals); got != "" || err != nil {
+		t.Errorf("RenderOutputs without outputs.tpl = %q, %v; want nothing", got, err)
+	}
+}
+
+func TestRealPackREADMEDocumentsEveryVariable(t *testing.T) {
+	p, err := Load(realPack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range p.Variables {
+		if v.Description == "" {
+			t.Errorf("variable %s has no description", v.Name)
+		}
+		if !strings.Contains(p.README, "`"+v.Name+"`") {
+			t.Errorf("README.md does not document variable %s", v.Name)
+		}
+	}
+}

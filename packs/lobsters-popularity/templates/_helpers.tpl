@@ -1,0 +1,58 @@
+[[- /*
+  Helpers of the lobsters-popularity pack. Every value a user passes in
+  reaches the job through string_var or string_list_var, so that a rendered
+  job says exactly what the user asked for and nothing more.
+*/ -]]
+
+[[- /*
+  hcl_string writes its argument, a string, as an HCL quoted string: \ and "
+  escaped, line breaks as \n and \r, "${" as "$${" and "%{" as "%%{" so that
+  HCL reads no interpolation or directive into it, and "<" as \u003c so that
+  nomad-pack's removal of "<no value>" from rendered text cannot change it.
+  Sprig's quote is not enough: it leaves "${" for HCL to interpolate and
+  writes control characters as \a or \x07, escapes HCL rejects.
+*/ -]]
+[[- define "hcl_string" -]]
+"[[ . | replace "\\" "\\\\" | replace "\"" "\\\"" | replace "\n" "\\n" | replace "\r" "\\r" | replace "<" "\\u003c" | replace "${" "$${" | replace "%{" "%%{" ]]"
+[[- end -]]
+
+[[- /*
+  checked_string takes (list NAME VALUE) and writes VALUE with hcl_string,
+  after refusing a VALUE holding "${" or "%{": Nomad reads those itself when
+  it starts a task (interpolation in env, meta, tags and driver config), so
+  the task would see something else than the job says.
+*/ -]]
+[[- define "checked_string" -]]
+[[- $name := index . 0 -]]
+[[- $value := index . 1 -]]
+[[- if or (contains "${" $value) (contains "%{" $value) -]]
+[[- fail (printf "variable %s: %q holds \"${\" or \"%%{\", which Nomad would interpret when it starts the task" $name $value) -]]
+[[- end -]]
+[[- template "hcl_string" $value -]]
+[[- end -]]
+
+[[- /* string_var takes (list NAME .) and writes variable NAME as a quoted HCL string. */ -]]
+[[- define "string_var" -]]
+[[- template "checked_string" (list (index . 0) (var (index . 0) (index . 1))) -]]
+[[- end -]]
+
+[[- /* string_list_var takes (list NAME .) and writes variable NAME, a list of strings, as an HCL list. */ -]]
+[[- define "string_list_var" -]]
+[[- $name := index . 0 -]]
+[ [[- range $i, $v := var $name (index . 1) -]]
+[[- if $i ]], [[ end -]]
+[[- template "checked_string" (list $name $v) -]]
+[[- end -]] ]
+[[- end -]]
+
+[[- /* check_choices fails unless driver and sidecar are values this pack knows. */ -]]
+[[- define "check_choices" -]]
+[[- $driver := var "driver" . -]]
+[[- if not (has $driver (list "raw_exec" "docker")) -]]
+[[- fail (printf "variable driver: %q is not one of raw_exec, docker" $driver) -]]
+[[- end -]]
+[[- $sidecar := var "sidecar" . -]]
+[[- if not (has $sidecar (list "envoy" "envoy_raw_exec" "consul_proxy")) -]]
+[[- fail (printf "variable sidecar: %q is not one of envoy, envoy_raw_exec, consul_proxy" $sidecar) -]]
+[[- end -]]
+[[- end -]]

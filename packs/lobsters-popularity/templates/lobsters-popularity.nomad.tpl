@@ -1,0 +1,211 @@
+[[- /*
+  One instance of the lobsters-popularity service, as a job of its own, in a
+  Consul Connect service mesh. The variables are in ../variables.hcl and
+  described in ../README.md.
+*/ -]]
+[[- template "check_choices" . -]]
+[[- $name := meta "pack.name" . -]]
+[[- $driver := var "driver" . -]]
+[[- $sidecar := var "sidecar" . -]]
+[[- /* Consul's built-in proxy cannot serve Nomad's expose paths, so with it the check reaches the service directly and the service listens on the namespace's address. */ -]]
+[[- $listen := ternary "0.0.0.0" "127.0.0.1" (eq $sidecar "consul_proxy") -]]
+job [[ template "string_var" (list "job_name" .) ]] {
+  region      = [[ template "string_var" (list "region" .) ]]
+  datacenters = [[ template "string_list_var" (list "datacenters" .) ]]
+  type        = "service"
+
+  meta {
+    svctl       = "1"
+    service     = [[ template "hcl_string" $name ]]
+    deploy_name = [[ template "string_var" (list "deploy_name" .) ]]
+    source      = [[ template "string_var" (list "source" .) ]]
+    commit      = [[ template "string_var" (list "commit" .) ]]
+    source_dir  = [[ template "string_var" (list "source_dir" .) ]]
+  }
+
+  # Each run is a job of its own, so an update only happens when the same
+  # job is submitted again; the deployment is what svctl follows.
+  update {
+    max_parallel      = 1
+    health_check      = "checks"
+    min_healthy_time  = "1s"
+    healthy_deadline  = "1m"
+    progress_deadline = "2m"
+    auto_revert       = false
+  }
+
+  group [[ template "hcl_string" $name ]] {
+    count          = 1
+    shutdown_delay = [[ template "string_var" (list "shutdown_delay" .) ]]
+
+    network {
+      mode = "bridge"
+
+      port "http" {
+[[- if var "host_network" . ]]
+        to           = [[ var "app_port" . ]]
+        host_network = [[ template "string_var" (list "host_network" .) ]]
+[[- else ]]
+        to = [[ var "app_port" . ]]
+[[- end ]]
+      }
+
+      # The sidecar's public port, the same number inside the namespace as
+      # on the host.
+      port "connect_proxy" {
+[[- if var "host_network" . ]]
+        to           = -1
+        host_network = [[ template "string_var" (list "host_network" .) ]]
+[[- else ]]
+        to = -1
+[[- end ]]
+      }
+    }
+
+    # A killed or crashed instance is started again in place, after a second.
+    restart {
+      attempts = 10
+      interval = "1m"
+      delay    = "1s"
+      mode     = "delay"
+    }
+
+    # An instance whose node is lost is placed elsewhere, soon.
+    reschedule {
+      delay          = "5s"
+      delay_function = "constant"
+      unlimited      = true
+    }
+
+    service {
+      name = [[ template "hcl_string" $name ]]
+      port = "http"
+      tags = [ [[- template "string_var" (list "deploy_name" .) -]] ]
+
+      meta {
+        deploy_name = [[ template "string_var" (list "deploy_name" .) ]]
+        source      = [[ template "string_var" (list "source" .) ]]
+        commit      = [[ template "string_var" (list "commit" .) ]]
+        source_dir  = [[ template "string_var" (list "source_dir" .) ]]
+      }
+
+      check {
+        name     = "health"
+        type     = "http"
+        path     = "/health"
+        interval = [[ template "string_var" (list "check_interval" .) ]]
+        timeout  = [[ template "string_var" (list "check_timeout" .) ]]
+[[- if eq $sidecar "consul_proxy" ]]
+
+        # Consul's agent calls the service at the allocation's address.
+        address_mode = "alloc"
+[[- else ]]
+
+        # Envoy serves /health on a port of its own for Consul's agent.
+        expose = true
+[[- end ]]
+      }
+
+      connect {
+        sidecar_service {
+          port                      = "connect_proxy"
+          disable_default_tcp_check = true
+
+          proxy {
+            local_service_address = "127.0.0.1"
+            local_service_port    = [[ var "app_port" . ]]
+          }
+        }
+
+        sidecar_task {
+[[- if eq $sidecar "envoy" ]]
+          shutdown_delay = [[ template "string_var" (list "shutdown_delay" .) ]]
+[[- else if eq $sidecar "envoy_raw_exec" ]]
+          driver         = "raw_exec"
+          shutdown_delay = [[ template "string_var" (list "shutdown_delay" .) ]]
+
+          # Envoy, run the way Nomad's default sidecar task runs it, from the
+          # allocation directory: Nomad's bootstrap names the Consul gRPC socket
+          # by a path relative to it (alloc/tmp/consul_grpc.sock), which the
+          # docker driver's working directory has and raw_exec's has not.
+          config {
+            command = "/bin/sh"
+            args    = [
+              "-c", "cd \"$NOMAD_ALLOC_DIR/..\" && exec \"$0\" -c \"$NOMAD_SECRETS_DIR/envoy_bootstrap.json\" -l \"$1\" --concurrency \"$2\" --disable-hot-restart",
+              [[ template "string_var" (list "envoy_binary" .) ]],
+              "${meta.connect.log_level}",
+              "${meta.connect.proxy_concurrency}",
+            ]
+          }
+[[- else ]]
+          driver         = "raw_exec"
+          shutdown_delay = [[ template "string_var" (list "shutdown_delay" .) ]]
+
+          # Consul's built-in proxy in flag mode: it takes the service's
+          # identity and forwards mTLS connections to the service.
+          config {
+            command = [[ template "string_var" (list "consul_binary" .) ]]
+            args    = [
+              "connect", "proxy",
+[[- if var "consul_http_addr" . ]]
+              "-http-addr", [[ template "string_var" (list "consul_http_addr" .) ]],
+[[- end ]]
+              "-service", [[ template "hcl_string" $name ]],
+              "-service-addr", [[ template "hcl_string" (printf "127.0.0.1:%v" (var "app_port" .)) ]],
+              "-listen", "0.0.0.0:${NOMAD_PORT_connect_proxy}",
+            ]
+          }
+[[- end ]]
+        }
+      }
+    }
+
+    task [[ template "hcl_string" $name ]] {
+      driver       = [[ template "hcl_string" $driver ]]
+      kill_timeout = [[ template "string_var" (list "kill_timeout" .) ]]
+
+      config {
+[[- if eq $driver "raw_exec" ]]
+        command = [[ template "string_var" (list "binary" .) ]]
+[[- else ]]
+        image    = [[ template "string_var" (list "docker_image" .) ]]
+        command  = "/srv/bin/lobsters-popularity"
+        work_dir = "/srv/source"
+
+        mount {
+          type     = "bind"
+          source   = [[ template "string_var" (list "binary" .) ]]
+          target   = "/srv/bin/lobsters-popularity"
+          readonly = true
+        }
+
+        mount {
+          type     = "bind"
+          source   = [[ template "string_var" (list "source_dir" .) ]]
+          target   = "/srv/source"
+          readonly = true
+        }
+[[- if var "mysql_socket_dir" . ]]
+
+        mount {
+          type   = "bind"
+          source = [[ template "string_var" (list "mysql_socket_dir" .) ]]
+          target = [[ template "string_var" (list "mysql_socket_dir" .) ]]
+        }
+[[- end ]]
+[[- end ]]
+      }
+
+      env {
+        SERVICE_VERSION = [[ template "string_var" (list "deploy_name" .) ]]
+        POPULARITY_ADDR = [[ template "hcl_string" (printf "%s:%v" $listen (var "app_port" .)) ]]
+        LOBSTERS_DSN    = [[ template "string_var" (list "dsn" .) ]]
+      }
+
+      resources {
+        cpu    = [[ var "cpu" . ]]
+        memory = [[ var "memory" . ]]
+      }
+    }
+  }
+}

@@ -1,0 +1,146 @@
+# What svctl passes for each run.
+
+variable "job_name" {
+  type        = string
+  description = "Name of the Nomad job; one job per instance, e.g. lobsters-popularity-lobpop_v1-1a2b3c."
+}
+
+variable "deploy_name" {
+  type        = string
+  description = "The deployment name (svctl's NAME, e.g. lobpop_v1): the service's SERVICE_VERSION, its Consul tag and the deploy_name meta."
+}
+
+variable "source" {
+  type        = string
+  description = "The source as typed: UNCOMMITTED_COPY, UNCOMMITTED or a git ref. Recorded in job and service meta."
+}
+
+variable "source_dir" {
+  type        = string
+  description = "Host path of the source copy the binary was built from. Recorded in meta; mounted at /srv/source under docker."
+}
+
+variable "commit" {
+  type        = string
+  default     = ""
+  description = "Git commit of the source copy, empty when unknown. Recorded in job and service meta."
+}
+
+variable "binary" {
+  type        = string
+  description = "Host path of the built service binary. raw_exec runs it in place; docker mounts it at /srv/bin/lobsters-popularity."
+}
+
+# Where the job runs.
+
+variable "datacenters" {
+  type        = list(string)
+  default     = ["dc1"]
+  description = "Datacenters the job may be placed in."
+}
+
+variable "region" {
+  type        = string
+  default     = "global"
+  description = "Nomad region of the job."
+}
+
+# How the service runs.
+
+variable "driver" {
+  type        = string
+  default     = "raw_exec"
+  description = "Task driver of the service: raw_exec (the binary runs on the host, in the group's network namespace) or docker (in docker_image, with the binary and the source mounted)."
+}
+
+variable "docker_image" {
+  type        = string
+  default     = "debian:bookworm-slim"
+  description = "Image the binary runs in when driver is docker. The binary must be statically linked or match the image's libc."
+}
+
+variable "mysql_socket_dir" {
+  type        = string
+  default     = "/run/microwizard"
+  description = "Host directory holding MySQL's unix socket, mounted at the same path when driver is docker so the default dsn works; empty to mount nothing."
+}
+
+variable "dsn" {
+  type        = string
+  default     = "lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true"
+  description = "MySQL DSN of the Lobsters database, passed as LOBSTERS_DSN. Inside the group's network namespace 127.0.0.1 is not the host's, so the default uses the unix socket of the demo's MySQL (jobs/mysql.nomad.hcl)."
+}
+
+variable "app_port" {
+  type        = number
+  default     = 5000
+  description = "Port the service listens on inside the group's network namespace (POPULARITY_ADDR); the sidecar forwards to it."
+}
+
+variable "cpu" {
+  type        = number
+  default     = 100
+  description = "CPU of the service task, in MHz."
+}
+
+variable "memory" {
+  type        = number
+  default     = 64
+  description = "Memory of the service task, in MB."
+}
+
+variable "kill_timeout" {
+  type        = string
+  default     = "5s"
+  description = "Time the service has to exit after its kill signal before Nomad kills it."
+}
+
+variable "shutdown_delay" {
+  type        = string
+  default     = "3s"
+  description = "Delay between the instance leaving Consul and its tasks, the sidecar included, being told to stop, so that no request is sent to a dying instance."
+}
+
+variable "check_interval" {
+  type        = string
+  default     = "2s"
+  description = "Interval of the Consul HTTP check on /health."
+}
+
+variable "check_timeout" {
+  type        = string
+  default     = "1s"
+  description = "Timeout of the Consul HTTP check on /health."
+}
+
+# The Connect sidecar.
+
+variable "sidecar" {
+  type        = string
+  default     = "envoy"
+  description = "The Connect sidecar: envoy (Nomad's default, Envoy under docker), envoy_raw_exec (the host's Envoy binary under raw_exec) or consul_proxy (Consul's built-in L4 proxy under raw_exec). svctl picks what the Nomad client has when --var sidecar is not given."
+}
+
+variable "envoy_binary" {
+  type        = string
+  default     = "envoy"
+  description = "Envoy binary the sidecar runs when sidecar is envoy_raw_exec: a path, or a name looked up on the Nomad agent's PATH."
+}
+
+variable "consul_binary" {
+  type        = string
+  default     = "consul"
+  description = "Consul binary the sidecar runs when sidecar is consul_proxy: a path, or a name looked up on the Nomad agent's PATH."
+}
+
+variable "consul_http_addr" {
+  type        = string
+  default     = ""
+  description = "Consul HTTP address for the consul_proxy sidecar, e.g. unix:///run/consul/http.sock; the host's 127.0.0.1:8500 is not reachable from the group's network namespace. Empty to use the CONSUL_HTTP_ADDR the task inherits from the Nomad agent."
+}
+
+variable "host_network" {
+  type        = string
+  default     = ""
+  description = "Nomad host_network for the service and sidecar ports, e.g. one on Nomad's bridge so other namespaces reach the sidecar; empty for the client's default network."
+}
