@@ -79,7 +79,7 @@ job "lobsters" {
       check {
         name     = "lobsters http"
         type     = "http"
-        path     = "/healthz"
+        path     = "/health"
         interval = "2s"
         timeout  = "1s"
         expose   = true

@@ -7,7 +7,7 @@
 //	lobstersdb seed [-dsn DSN] [-users N -stories N -comments N -votes N | -scale F] [-seed N] [-reset]
 //
 // The database is the DSN in LOBSTERS_DSN, or
-// lobsters:lobsters@unix(/run/mysqld/mysqld.sock)/lobsters?parseTime=true when
+// lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true when
 // that is unset; -dsn overrides both. Exit status: 0 on success, 1 when the
 // work failed, 2 for a usage error.
 package main
@@ -29,7 +29,7 @@ import (
 )
 
 // defaultDSN is the demo's database on the local server.
-const defaultDSN = "lobsters:lobsters@unix(/run/mysqld/mysqld.sock)/lobsters?parseTime=true"
+const defaultDSN = "lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true"
 
 const usage = `usage:
   lobstersdb migrate [-dsn DSN]

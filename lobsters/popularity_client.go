@@ -1,0 +1,117 @@
+package lobsters
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+// maxPopularBody bounds how much of an answer the monolith reads: the
+// original service sent every user, so a generous bound.
+const maxPopularBody = 32 << 20
+
+// popularityClient calls the popularity service. It is made once per App and
+// shared by every /popular request: one tuned Transport, its connection pool,
+// no per-request setup.
+type popularityClient struct {
+	url     string
+	timeout time.Duration
+	http    *http.Client
+}
+
+// newPopularityClient builds the shared client from the configuration.
+func newPopularityClient(cfg Config) *popularityClient {
+	dialTimeout := min(5*time.Second, cfg.PopularityTimeout)
+	tr := &http.Transport{
+		// The service is reached directly (a local Connect upstream or
+		// proxy), never through an HTTP_PROXY from the environment.
+		Proxy: nil,
+		DialContext: (&net.Dialer{
+			Timeout:   dialTimeout,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		DisableKeepAlives:      !cfg.PopularityKeepAlive,
+		MaxIdleConns:           128,
+		MaxIdleConnsPerHost:    128, // the default of 2 would close most connections under load
+		IdleConnTimeout:        60 * time.Second,
+		TLSHandshakeTimeout:    dialTimeout,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
+	}
+	return &popularityClient{
+		url:     cfg.PopularityURL,
+		timeout: cfg.PopularityTimeout,
+		// No Client.Timeout: the per-call context carries the deadline, so
+		// a reader who leaves also cancels the call.
+		http: &http.Client{Transport: tr},
+	}
+}
+
+// Fetch asks the service for the most popular users and classifies how the
+// call ended. It never fails: every ending is a Popularity the page can show.
+func (c *popularityClient) Fetch(ctx context.Context) Popularity {
+	callCtx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	start := time.Now()
+	p := c.fetch(callCtx)
+	p.Elapsed = time.Since(start)
+	if p.Outcome == 0 { // the call's context ended first
+		if ctx.Err() != nil {
+			p.Outcome, p.Problem = Canceled, "The request was canceled."
+		} else {
+			p.Outcome, p.Problem = TimedOut, timeoutProblem(c.timeout)
+		}
+	}
+	return p
+}
+
+// fetch does the round trip. A transport error comes back as NoService,
+// or with no Outcome when the call's context ended, which Fetch sorts out.
+func (c *popularityClient) fetch(ctx context.Context) Popularity {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+	if err != nil {
+		return Popularity{Outcome: NoService, Detail: fmt.Sprintf("build request for %s: %v", c.url, err)}
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		// Refused, reset, EOF before any response, a dial timeout: nothing
+		// could answer.
+		return c.transportFailure(ctx, fmt.Errorf("GET %s: %w", c.url, err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPopularBody+1))
+	if err != nil {
+		if ctx.Err() != nil {
+			return c.transportFailure(ctx, fmt.Errorf("read answer of %s: %w", c.url, err))
+		}
+		return Popularity{
+			Outcome: ServiceError,
+			Problem: "The popularity service's answer was cut off.",
+			Detail:  fmt.Sprintf("read answer of %s (status %d): %v", c.url, resp.StatusCode, err),
+		}
+	}
+	if len(body) > maxPopularBody {
+		return Popularity{
+			Outcome: ServiceError,
+			Problem: "The popularity service's answer was too large to show.",
+			Detail:  fmt.Sprintf("answer of %s is over %d bytes", c.url, maxPopularBody),
+		}
+	}
+	return classifyResponse(resp.StatusCode, resp.Header.Get("Content-Type"), body)
+}
+
+// transportFailure is a call that got no complete answer. With the context
+// ended it has no Outcome: Fetch tells a timeout from a cancellation.
+func (c *popularityClient) transportFailure(ctx context.Context, err error) Popularity {
+	if ctx.Err() != nil {
+		return Popularity{Detail: err.Error()}
+	}
+	return Popularity{Outcome: NoService, Detail: err.Error()}
+}
+
+// close drops the idle connections to the service.
+func (c *popularityClient) close() { c.http.CloseIdleConnections() }
