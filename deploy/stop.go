@@ -25,7 +25,7 @@ type Job struct {
 // Jobs lists the live (not dead) jobs svctl ran, oldest first; service ""
 // means every service.
 func (c *Client) Jobs(service string) ([]Job, error) {
-	stubs, _, err := c.Nomad.Jobs().List(nil)
+	stubs, _, err := c.Nomad.Jobs().ListOptions(&nomad.JobListOptions{Fields: &nomad.JobListFields{Meta: true}}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}

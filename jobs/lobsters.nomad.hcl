@@ -11,6 +11,12 @@ variable "binary" {
   description = "Host path of the built monolith (go build -o bin/lobsters ./lobsters/cmd/lobsters)."
 }
 
+variable "port" {
+  type        = number
+  default     = 3000
+  description = "Host port the monolith is published on, at 127.0.0.1."
+}
+
 variable "dsn" {
   type        = string
   default     = "lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true"
@@ -62,7 +68,7 @@ job "lobsters" {
       mode = "bridge"
 
       port "http" {
-        static = 3000
+        static = var.port
         to     = 3000
       }
 

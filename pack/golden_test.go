@@ -158,9 +158,13 @@ func meshProblems(t *testing.T, src string, c renderCase) map[string]string {
 	}
 	o := c.overrides()
 	port := cmp.Or(o["app_port"], "5000")
-	hostNetwork := "<absent>"
-	if o["host_network"] != "" {
-		hostNetwork = fmt.Sprintf("%q", o["host_network"])
+	// The pack's default host network is nomad.hcl's "mesh"; "" means none.
+	hostNetwork := `"mesh"`
+	if hn, set := o["host_network"]; set {
+		hostNetwork = fmt.Sprintf("%q", hn)
+		if hn == "" {
+			hostNetwork = "<absent>"
+		}
 	}
 	listen := "127.0.0.1"
 	want := map[string]string{

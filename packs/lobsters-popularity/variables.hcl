@@ -141,6 +141,6 @@ variable "consul_http_addr" {
 
 variable "host_network" {
   type        = string
-  default     = ""
-  description = "Nomad host_network for the service and sidecar ports, e.g. one on Nomad's bridge so other namespaces reach the sidecar; empty for the client's default network."
+  default     = "mesh"
+  description = "Nomad host_network for the service and sidecar ports. The default, mesh, is the one nomad.hcl declares on Nomad's bridge: a sidecar published there is reachable from other allocations' namespaces, where 127.0.0.1 is their own loopback. Empty for the client's default network."
 }

@@ -31,13 +31,15 @@ job "lobsters-popularity-lobpop_v1-1a2b3c" {
       mode = "bridge"
 
       port "http" {
-        to = 5000
+        to           = 5000
+        host_network = "mesh"
       }
 
       # The sidecar's public port, the same number inside the namespace as
       # on the host.
       port "connect_proxy" {
-        to = -1
+        to           = -1
+        host_network = "mesh"
       }
     }
 
@@ -58,7 +60,10 @@ job "lobsters-popularity-lobpop_v1-1a2b3c" {
 
     service {
       name = "lobsters-popularity"
-      port = "http"
+      # The port the service listens on inside the namespace, as a number:
+      # Nomad 1.6 resolves an exposed check's port from it at submit time,
+      # before a dynamic port label has a value.
+      port = "5000"
       tags = ["lobpop_v1"]
 
       meta {

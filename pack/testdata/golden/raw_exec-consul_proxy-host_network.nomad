@@ -60,7 +60,10 @@ job "lobsters-popularity-lobpop_v1-1a2b3c" {
 
     service {
       name = "lobsters-popularity"
-      port = "http"
+      # The port the service listens on inside the namespace, as a number:
+      # Nomad 1.6 resolves an exposed check's port from it at submit time,
+      # before a dynamic port label has a value.
+      port = "5001"
       tags = ["lobpop_v1"]
 
       meta {

@@ -79,7 +79,10 @@ job [[ template "string_var" (list "job_name" .) ]] {
 
     service {
       name = [[ template "hcl_string" $name ]]
-      port = "http"
+      # The port the service listens on inside the namespace, as a number:
+      # Nomad 1.6 resolves an exposed check's port from it at submit time,
+      # before a dynamic port label has a value.
+      port = [[ template "hcl_string" (printf "%v" (var "app_port" .)) ]]
       tags = [ [[- template "string_var" (list "deploy_name" .) -]] ]
 
       meta {

@@ -1,0 +1,84 @@
+// Package gobuild compiles a service's Go main package from a snapshot.
+package gobuild
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+// Result describes a successful build.
+type Result struct {
+	Binary   string        // absolute path of the built executable
+	Duration time.Duration // wall time of `go build`
+}
+
+// Build compiles the main package pkg of the module tree at dir into the
+// executable out, as
+//
+//	CGO_ENABLED=0 go build -trimpath -o out pkg
+//
+// run in dir: a static binary that also runs in a small container image.
+//
+// pkg must name one package inside dir, as a relative path: "." or "./…"
+// (see CheckPackage). A relative out is taken relative to the caller's working
+// directory, not dir; its parent directory must exist.
+//
+// The binary is built next to out and renamed into place only on success, so
+// a failed build never creates out and never leaves a partial file there (an
+// out that existed before is left as it was). If the go command ran and
+// failed, the error is a *CompileError carrying its output.
+func Build(ctx context.Context, dir, pkg, out string) (Result, error) {
+	if err := CheckPackage(pkg); err != nil {
+		return Result{}, err
+	}
+	if out == "" {
+		return Result{}, errors.New("build: no output path given")
+	}
+	absOut, err := filepath.Abs(out)
+	if err != nil {
+		return Result{}, fmt.Errorf("build %s: output path %s: %w", pkg, out, err)
+	}
+	if fi, err := os.Stat(dir); err != nil {
+		return Result{}, fmt.Errorf("build %s: %w", pkg, err)
+	} else if !fi.IsDir() {
+		return Result{}, fmt.Errorf("build %s: %s is not a directory", pkg, dir)
+	}
+
+	tmp, err := os.MkdirTemp(filepath.Dir(absOut), ".gobuild-*")
+	if err != nil {
+		return Result{}, fmt.Errorf("build %s: %w", pkg, err)
+	}
+	defer os.RemoveAll(tmp)
+	tmpOut := filepath.Join(tmp, filepath.Base(absOut))
+
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", tmpOut, pkg)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	var output bytes.Buffer
+	cmd.Stdout = &output
+	cmd.Stderr = &output
+
+	start := time.Now()
+	err = cmd.Run()
+	took := time.Since(start)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return Result{}, fmt.Errorf("build %s: %w", pkg, ctxErr)
+		}
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return Result{}, &CompileError{Package: pkg, Dir: dir, Output: output.String(), Err: err}
+		}
+		return Result{}, fmt.Errorf("build %s: run go: %w", pkg, err)
+	}
+	if err := os.Rename(tmpOut, absOut); err != nil {
+		return Result{}, fmt.Errorf("build %s: %w", pkg, err)
+	}
+	return Result{Binary: absOut, Duration: took}, nil
+}
