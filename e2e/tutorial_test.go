@@ -1,0 +1,210 @@
+// Package e2e replays the demo's tutorial (../shared/seed/microservices-in-action.md)
+// on real Nomad, Consul and Envoy, with svctl as a user runs it.
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"microwizard/seed"
+)
+
+// TestTutorial follows the seed tutorial step by step, in the tutorial
+// routing profile (round robin, as the original).
+func TestTutorial(t *testing.T) {
+	c := newCluster(t, seed.Default)
+
+	t.Log("step 1: no service deployed: /popular says NO SERVICES AVAILABLE")
+	if p := c.popular(); !p.NoneUp || p.Users != 0 {
+		t.Fatalf("with no instance /popular shows %v, want NO SERVICES AVAILABLE and no users", p)
+	}
+
+	t.Log("step 2: three lobpop_v1 instances from UNCOMMITTED_COPY; each run leaves the others alone")
+	var before []string
+	for i := 0; i < 3; i++ {
+		out := c.svctl("run", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
+		if !strings.Contains(out, "is healthy in Consul") {
+			t.Fatalf("svctl run did not report a healthy instance:\n%s", out)
+		}
+		now := c.instances()
+		if len(now) != i+1 {
+			t.Fatalf("after run %d: %d instances, want %d", i+1, len(now), i+1)
+		}
+		for _, id := range before {
+			if !hasRunningAlloc(now, id) {
+				t.Fatalf("run %d touched allocation %s of an earlier run: %+v", i+1, id, now)
+			}
+		}
+		before = allocIDs(now)
+	}
+
+	t.Log("step 3: /popular is answered by all three")
+	c.waitFor("all three instances answering", 30*time.Second, func() bool {
+		return len(c.answering(12)) == 3
+	})
+	seen := c.answering(30)
+	if len(seen) != 3 {
+		t.Fatalf("30 requests were answered by %d instances (%v), want 3", len(seen), seen)
+	}
+
+	t.Log("step 5: swap the two query lines, uncommitted, and run one lobpop_v2")
+	swapQueryLines(t, filepath.Join(c.repo, "popularity", "users.go"))
+	out := c.svctl("run", "lobsters-popularity", "lobpop_v2", "UNCOMMITTED_COPY")
+	if !strings.Contains(out, "with uncommitted changes") {
+		t.Fatalf("svctl did not say it copied uncommitted changes:\n%s", out)
+	}
+	if got := len(c.instances()); got != 4 {
+		t.Fatalf("%d instances after lobpop_v2, want 4", got)
+	}
+
+	t.Log("step 6: some /popular loads are slow, served by lobpop_v2; other pages stay fast meanwhile")
+	var slow, fast []page
+	for i := 0; i < 16 && len(slow) < 2; i++ {
+		p, others := c.popularWhileBrowsing()
+		if !p.ok() {
+			t.Fatalf("request %d failed: %v", i, p)
+		}
+		if p.Version == "lobpop_v2" {
+			slow = append(slow, p)
+			for _, o := range others {
+				if o.Err != nil || o.Status != 200 || o.Took >= p.Took {
+					t.Fatalf("while lobpop_v2 took %s, another page was %v", p.Took, o)
+				}
+			}
+		} else {
+			fast = append(fast, p)
+		}
+	}
+	if len(slow) == 0 || len(fast) == 0 {
+		t.Fatalf("round robin over four instances gave %d lobpop_v2 and %d lobpop_v1 answers in 16 requests", len(slow), len(fast))
+	}
+	if m := median(fast); slow[0].Took < 5*m {
+		t.Fatalf("lobpop_v2 answered in %s, not clearly slower than lobpop_v1's median %s", slow[0].Took, m)
+	}
+	t.Logf("lobpop_v1 median %s; lobpop_v2 %s", median(fast), slow[0].Took)
+
+	t.Log("step 8: svctl stop lobpop_v2 while /popular is loaded: no request fails")
+	stopErr := make(chan error, 1)
+	var during []page
+	var mu sync.Mutex
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stopErr:
+				return
+			default:
+			}
+			p := c.popular()
+			mu.Lock()
+			during = append(during, p)
+			mu.Unlock()
+		}
+	}()
+	out, err := c.try(filepath.Join(c.bin, "svctl"), "stop", "lobpop_v2")
+	close(stopErr)
+	<-done
+	if err != nil {
+		t.Fatalf("svctl stop lobpop_v2: %v\n%s", err, out)
+	}
+	for _, p := range during {
+		if !p.ok() {
+			t.Fatalf("a request failed while lobpop_v2 stopped: %v", p)
+		}
+	}
+	t.Logf("%d requests during the stop, none failed", len(during))
+
+	t.Log("step 9: all loads come from lobpop_v1 again")
+	for i := 0; i < 12; i++ {
+		if p := c.popular(); !p.ok() || p.Version != "lobpop_v1" {
+			t.Fatalf("after stopping lobpop_v2: %v", p)
+		}
+	}
+	if got := len(c.instances()); got != 3 {
+		t.Fatalf("%d instances after stop, want 3", got)
+	}
+}
+
+// answering returns the instances that answered n /popular requests.
+func (c *cluster) answering(n int) map[string]int {
+	seen := map[string]int{}
+	for i := 0; i < n; i++ {
+		if p := c.popular(); p.ok() {
+			seen[p.Instance]++
+		}
+	}
+	return seen
+}
+
+// popularWhileBrowsing loads /popular and, while it is in flight, the front
+// page, /newest and a profile.
+func (c *cluster) popularWhileBrowsing() (page, []page) {
+	res := make(chan page, 1)
+	go func() { res <- c.popular() }()
+	time.Sleep(100 * time.Millisecond)
+	var others []page
+	for _, path := range []string{"/", "/newest", "/u/" + c.someUser()} {
+		others = append(others, fetchPage(c.client, c.web+path))
+	}
+	return <-res, others
+}
+
+func (c *cluster) someUser() string {
+	var name string
+	if err := c.db.QueryRow(`SELECT username FROM users ORDER BY id LIMIT 1`).Scan(&name); err != nil {
+		c.t.Fatal(err)
+	}
+	return name
+}
+
+// swapQueryLines makes the tutorial's edit: the inefficient query in, the
+// efficient one out.
+func swapQueryLines(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(b)
+	const eff, ineff = "users, err := efficientQuery(", "users, err := inefficientQuery("
+	if !strings.Contains(src, "//"+ineff) || strings.Contains(src, "//"+eff) {
+		t.Fatalf("%s does not have the tutorial's two lines as expected", path)
+	}
+	src = strings.Replace(src, "//"+ineff, ineff, 1)
+	src = strings.Replace(src, eff, "//"+eff, 1)
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func hasRunningAlloc(rows []deployRow, id string) bool {
+	for _, r := range rows {
+		if r.AllocID == id && r.NomadStatus == "running" {
+			return true
+		}
+	}
+	return false
+}
+
+func allocIDs(rows []deployRow) []string {
+	var ids []string
+	for _, r := range rows {
+		ids = append(ids, r.AllocID)
+	}
+	return ids
+}
+
+func median(ps []page) time.Duration {
+	ds := make([]time.Duration, len(ps))
+	for i, p := range ps {
+		ds[i] = p.Took
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[len(ds)/2]
+}
