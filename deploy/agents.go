@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 
 	consul "github.com/hashicorp/consul/api"
@@ -41,10 +42,16 @@ func (e *UnreachableError) Error() string {
 	reason := e.Err.Error()
 	var opErr *net.OpError
 	var uerr *url.Error
-	if errors.As(e.Err, &opErr) {
-		reason = opErr.Err.Error()
-	} else if errors.As(e.Err, &uerr) {
+	switch {
+	case errors.As(e.Err, &opErr):
+		reason = opErr.Error()
+	case errors.As(e.Err, &uerr):
 		reason = uerr.Err.Error()
+	default:
+		// The Nomad client flattens the network error into its message.
+		if i := strings.LastIndex(reason, "dial "); i >= 0 {
+			reason = reason[i:]
+		}
 	}
 	return fmt.Sprintf("%s: no agent answers at %s (%s): %s", e.Agent, e.Addr, e.Env, reason)
 }

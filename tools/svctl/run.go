@@ -30,6 +30,7 @@ type request struct {
 	name    string
 	source  snapshot.Source
 	typed   string // SOURCE as typed ("" for HEAD)
+	commit  string // the commit SOURCE names now (HEAD's for the working tree)
 	packDir string
 	pack    *pack.Pack
 	build   *buildSpec
@@ -40,7 +41,7 @@ type request struct {
 
 // parseRequest checks everything about a run that can be checked without
 // touching anything: NAME, SOURCE, SERVICE, the pack and the --var values.
-func parseRequest(cmd string, args []string, extra func(*flag.FlagSet)) (*request, error) {
+func parseRequest(ctx context.Context, cmd string, args []string, extra func(*flag.FlagSet)) (*request, error) {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	vars := varFlags{}
 	fs.Var(vars, "var", "set a pack variable, key=value (repeatable)")
@@ -67,6 +68,10 @@ func parseRequest(cmd string, args []string, extra func(*flag.FlagSet)) (*reques
 		}
 	}
 	if r.ws, err = findWorkspace(); err != nil {
+		return nil, err
+	}
+	// An unknown ref is known now, before any agent is asked anything.
+	if r.commit, err = snapshot.ResolveCommit(ctx, r.ws.Root, r.source); err != nil {
 		return nil, err
 	}
 	if r.packDir, err = r.ws.packDir(r.service); err != nil {
@@ -138,7 +143,7 @@ func (r *request) render(snap snapshot.Snapshot) (string, error) {
 
 func cmdRun(ctx context.Context, args []string, out io.Writer) error {
 	timeout := 90 * time.Second
-	r, err := parseRequest("run", args, func(fs *flag.FlagSet) {
+	r, err := parseRequest(ctx, "run", args, func(fs *flag.FlagSet) {
 		fs.DurationVar(&timeout, "timeout", timeout, "how long to wait for the instance to be healthy in Consul")
 	})
 	if err != nil {

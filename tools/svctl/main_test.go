@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// svctl runs one command line in process, with the agents pointed at a port
+// where nothing listens and a fresh data dir, and returns the exit status and
+// what it printed.
+func svctl(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	t.Setenv("NOMAD_ADDR", "http://"+deadAddr(t))
+	t.Setenv("CONSUL_HTTP_ADDR", deadAddr(t))
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	return code, out.String() + errOut.String()
+}
+
+// deadAddr is a loopback address where nothing listens.
+func deadAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// emptyDataDir points svctl's data dir at a new directory and returns it.
+func emptyDataDir(t *testing.T) string {
+	dir := t.TempDir()
+	t.Setenv("SVCTL_DATA", dir)
+	return dir
+}
+
+func assertNothingCreated(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Fatalf("svctl created %v in its data dir; a refused command must change nothing", entries)
+	}
+}
+
+func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"name with a space", []string{"run", "lobsters-popularity", "lob pop", "UNCOMMITTED_COPY"}, 2, "deployment name"},
+		{"name with quotes", []string{"run", "lobsters-popularity", `lob"pop`}, 2, "deployment name"},
+		{"name with interpolation", []string{"run", "lobsters-popularity", "${env.HOME}"}, 2, "deployment name"},
+		{"name with shell metacharacters", []string{"run", "lobsters-popularity", "a;rm -rf"}, 2, "deployment name"},
+		{"name too short", []string{"run", "lobsters-popularity", "v1"}, 2, "deployment name"},
+		{"name too long", []string{"run", "lobsters-popularity", strings.Repeat("a", 41)}, 2, "deployment name"},
+		{"unknown service", []string{"run", "lobsters-karma", "lobpop_v1"}, 2, "known services"},
+		{"unknown ref", []string{"run", "lobsters-popularity", "lobpop_v1", "no-such-branch-xyz"}, 1, "unknown git ref"},
+		{"option as ref", []string{"run", "lobsters-popularity", "lobpop_v1", "--upload-pack=x"}, 2, ""},
+		{"short commit", []string{"run", "lobsters-popularity", "lobpop_v1", "abc12"}, 2, "at least 8"},
+		{"unknown variable", []string{"run", "--var", "colour=red", "lobsters-popularity", "lobpop_v1"}, 2, "colour"},
+		{"ill-typed variable", []string{"run", "--var", "app_port=many", "lobsters-popularity", "lobpop_v1"}, 2, "app_port"},
+		{"variable svctl sets", []string{"run", "--var", "deploy_name=other", "lobsters-popularity", "lobpop_v1"}, 2, "svctl sets deploy_name itself"},
+		{"missing NAME", []string{"run", "lobsters-popularity"}, 2, "SERVICE NAME"},
+		{"stop bad name", []string{"stop", "a b"}, 2, "deployment name"},
+		{"unknown command", []string{"deploy"}, 2, "unknown command"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			data := emptyDataDir(t)
+			code, out := svctl(t, c.args...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d; output:\n%s", code, c.code, out)
+			}
+			if !strings.Contains(out, c.want) {
+				t.Fatalf("output does not say %q:\n%s", c.want, out)
+			}
+			assertNothingCreated(t, data)
+		})
+	}
+}
+
+func TestAgentsDownIsOneClearLine(t *testing.T) {
+	data := emptyDataDir(t)
+	code, out := svctl(t, "run", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 1 || !strings.Contains(out, "nomad: no agent answers at http://127.0.0.1:") || !strings.Contains(out, "NOMAD_ADDR") {
+		t.Fatalf("want one line naming nomad, its address and NOMAD_ADDR, got:\n%s", out)
+	}
+	assertNothingCreated(t, data)
+
+	for _, cmd := range [][]string{{"stop", "lobpop_v1"}, {"ps"}, {"mesh", "tutorial"}} {
+		code, out := svctl(t, cmd...)
+		if code != 1 || !strings.Contains(out, "no agent answers") {
+			t.Errorf("svctl %v with agents down: exit %d:\n%s", cmd, code, out)
+		}
+	}
+}
+
+func TestSourceOutsideAGitRepository(t *testing.T) {
+	data := emptyDataDir(t)
+	wd, _ := os.Getwd()
+	t.Cleanup(func() { os.Chdir(wd) })
+	if err := os.Chdir(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	code, out := svctl(t, "run", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
+	if code == 0 || !strings.Contains(out, "not inside a git repository") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	assertNothingCreated(t, data)
+}
+
+func TestUnknownMeshProfileNamesTheKnownOnes(t *testing.T) {
+	code, out := svctl(t, "mesh", "fastest")
+	if code != 2 || !strings.Contains(out, "resilient, tutorial") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
+// TestRenderPrintsTheJobARunWouldSubmit renders without agents: the job
+// parses, carries NAME and the commit, and points at paths under the data dir.
+func TestRenderPrintsTheJobARunWouldSubmit(t *testing.T) {
+	data := emptyDataDir(t)
+	code, out := svctl(t, "render", "--var", "sidecar=envoy_raw_exec", "lobsters-popularity", "lobpop_v1", "HEAD")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if _, diags := hclsyntax.ParseConfig([]byte(out), "job.nomad.hcl", hcl.InitialPos); diags.HasErrors() {
+		t.Fatalf("rendered job does not parse: %v\n%s", diags, out)
+	}
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`deploy_name = "lobpop_v1"`,
+		`commit      = "` + strings.TrimSpace(string(head)) + `"`,
+		`source      = "HEAD"`,
+		filepath.Join(data, "runs", "lobsters-popularity-lobpop_v1-"),
+		`driver         = "raw_exec"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rendered job lacks %s", want)
+		}
+	}
+	assertNothingCreated(t, data)
+}
