@@ -1,6 +1,9 @@
-# tutorial: the monolith's view of its upstream. Passive health checks are on
-# for failures Consul's checks have not caught yet, but never eject an instance
-# for answering: a slow instance keeps its share, as in the original.
+# tutorial: the monolith's view of its upstream. An instance that fails
+# outright (two 5xx answers in a row: its process died, or its proxy cannot
+# reach it) is ejected at once, for 30 s, before Consul's check notices; the
+# original's Baker Street likewise dropped an instance whose heartbeat stopped.
+# A slow instance answers 200 and is never ejected: it keeps its share, which
+# is the tutorial's lesson.
 Kind     = "service-defaults"
 Name     = "lobsters"
 Protocol = "http"
@@ -12,9 +15,9 @@ UpstreamConfig = {
     {
       Name = "lobsters-popularity"
       PassiveHealthCheck = {
-        Interval                = "10s"
-        MaxFailures             = 5
-        EnforcingConsecutive5xx = 0
+        Interval                = "1s"
+        MaxFailures             = 2
+        EnforcingConsecutive5xx = 100
       }
     },
   ]

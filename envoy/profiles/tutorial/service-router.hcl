@@ -1,5 +1,8 @@
-# tutorial: no retries, and a route timeout long enough for the slow version
-# to finish (Envoy's default is 15 s): slow pages, never failed ones.
+# tutorial: a route timeout long enough for the slow version to finish
+# (Envoy's default is 15 s): slow pages, never failed ones. A request is
+# retried on another instance only when it could not be served at all (the
+# instance was gone or refused it); a slow answer is never retried, so the
+# slow version keeps its share, as in the original.
 Kind = "service-router"
 Name = "lobsters-popularity"
 Meta = {
@@ -14,7 +17,8 @@ Routes = [
     }
     Destination = {
       RequestTimeout = "30s"
-      NumRetries     = 0
+      NumRetries     = 2
+      RetryOn        = ["connect-failure", "refused-stream", "reset", "gateway-error"]
     }
   },
 ]
