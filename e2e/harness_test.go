@@ -28,7 +28,7 @@ import (
 // cluster is a whole demo for one test: Consul, Nomad, a seeded database, the
 // monolith, and a scratch git repository (a copy of this one) to run svctl in.
 type cluster struct {
-	t       *testing.T
+	t       testing.TB
 	consul  *consultest.Agent
 	nomad   *nomadtest.Agent
 	repo    string // scratch repository
@@ -44,7 +44,7 @@ type cluster struct {
 type deployRow = deploy.Row
 
 // repoRoot is this repository's top level.
-func repoRoot(t *testing.T) string {
+func repoRoot(t testing.TB) string {
 	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
 	if err != nil {
 		t.Fatalf("find repository: %v", err)
@@ -52,7 +52,7 @@ func repoRoot(t *testing.T) string {
 	return strings.TrimSpace(string(out))
 }
 
-func newCluster(t *testing.T, size seed.Size) *cluster {
+func newCluster(t testing.TB, size seed.Size) *cluster {
 	t.Helper()
 	if why := nomadtest.Requirements(); why != "" {
 		t.Skip("e2e: " + why)
@@ -177,6 +177,7 @@ type page struct {
 	Users    int
 	Text     string
 	Err      error
+	at       time.Time // when the answer was complete
 }
 
 var (
@@ -193,7 +194,7 @@ func fetchPage(client *http.Client, url string) page {
 	start := time.Now()
 	resp, err := client.Get(url)
 	if err != nil {
-		return page{Err: err, Took: time.Since(start)}
+		return page{Err: err, Took: time.Since(start), at: time.Now()}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -209,6 +210,7 @@ func fetchPage(client *http.Client, url string) page {
 		}
 	}
 	p.Users = len(userRowRE.FindAllString(p.Text, -1))
+	p.at = time.Now()
 	return p
 }
 

@@ -53,6 +53,7 @@ func (a *App) routes() *http.ServeMux {
 	m.Handle("GET /s/{short_id}/{slug}", a.page(a.story))
 	m.Handle("GET /u/{username}", a.page(a.user))
 	m.Handle("GET /popular", a.page(a.popular))
+	m.Handle("GET /about", a.page(a.about))
 	m.Handle("GET /health", http.HandlerFunc(a.health))
 	m.Handle("GET /assets/", staticFiles())
 	m.Handle("/", a.page(func(http.ResponseWriter, *http.Request) error {

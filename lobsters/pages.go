@@ -112,3 +112,9 @@ func (a *App) user(w http.ResponseWriter, r *http.Request) error {
 	a.render(w, r, http.StatusOK, "user", view{Title: u.Username, Body: userView{User: u, Stories: stories}})
 	return nil
 }
+
+// about is the one page that needs neither the database nor the service.
+func (a *App) about(w http.ResponseWriter, r *http.Request) error {
+	a.render(w, r, http.StatusOK, "about", view{Title: "About", Nav: "about"})
+	return nil
+}

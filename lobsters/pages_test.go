@@ -3,6 +3,7 @@ package lobsters_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -158,7 +159,8 @@ func TestProfileShowsKarmaAndStories(t *testing.T) {
 	}
 
 	_, body = get(t, srv, "/u/bob")
-	if text := visibleText(body); !strings.Contains(text, "Karma 7") || strings.Contains(text, "About") {
+	// The nav has an About link; the profile itself must have no About section.
+	if text := visibleText(body); !strings.Contains(text, "Karma 7") || strings.Contains(text[strings.Index(text, "bob"):], "About") {
 		t.Errorf("bob's profile: want karma 7 and no About:\n%s", text)
 	}
 }
@@ -225,5 +227,22 @@ func TestDatabaseFailureShowsFriendlyPageAndLogsOnce(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "page failed"); n != 1 || !strings.Contains(logs.String(), "comments") {
 		t.Errorf("want the failure logged once with its details, got %d lines:\n%s", n, logs.String())
+	}
+}
+
+// The about page answers with the database gone and no service reachable.
+func TestAboutNeedsNoDatabase(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	app, err := lobsters.New(context.Background(), db.DB, testConfig("http://127.0.0.1:1/"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	db.DB.Close()
+	rec := httptest.NewRecorder()
+	app.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/about", nil))
+	if text := visibleText(rec.Body.String()); rec.Code != http.StatusOK || !strings.Contains(text, "needs neither the database nor the service") {
+		t.Errorf("GET /about with the database closed = %d:\n%s", rec.Code, text)
 	}
 }

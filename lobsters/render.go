@@ -18,12 +18,12 @@ var staticFS embed.FS
 
 // pageNames are the page templates; each is parsed together with the layout
 // and the shared partials.
-var pageNames = []string{"stories", "story", "user", "popular", "error"}
+var pageNames = []string{"stories", "story", "user", "popular", "about", "error"}
 
 // view is what every page template gets.
 type view struct {
 	Title string // the <title>, before " | Lobsters"
-	Nav   string // the nav link to mark as current: "home", "newest", "popular"
+	Nav   string // the nav link to mark as current: "home", "newest", "popular", "about"
 	Body  any    // the page's own data
 }
 
