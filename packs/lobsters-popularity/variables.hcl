@@ -103,8 +103,8 @@ variable "shutdown_delay" {
 
 variable "check_interval" {
   type        = string
-  default     = "2s"
-  description = "Interval of the Consul HTTP check on /health."
+  default     = "1s"
+  description = "Interval of the Consul HTTP check on /health. Consul runs a new check's first probe at a random point within one interval, so this also bounds how soon a new instance can turn healthy."
 }
 
 variable "check_timeout" {

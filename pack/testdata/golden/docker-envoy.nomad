@@ -77,7 +77,7 @@ job "lobsters-popularity-lobpop_v1-1a2b3c" {
         name     = "health"
         type     = "http"
         path     = "/health"
-        interval = "2s"
+        interval = "1s"
         timeout  = "1s"
 
         # Envoy serves /health on a port of its own for Consul's agent.
