@@ -26,7 +26,7 @@ type Client struct {
 	NomadAddr  string
 	ConsulAddr string
 	Out        io.Writer
-	// Poll is how often state is polled while following; 0 means 250ms.
+	// Poll is how often state is polled while following; 0 means 100ms.
 	Poll time.Duration
 }
 
@@ -103,7 +103,7 @@ func (c *Client) poll() time.Duration {
 	if c.Poll > 0 {
 		return c.Poll
 	}
-	return 250 * time.Millisecond
+	return 100 * time.Millisecond
 }
 
 func (c *Client) printf(format string, args ...any) {
