@@ -43,6 +43,6 @@ mesh profile:
 seed *args: build
     bin/lobstersdb seed -reset {{args}}
 
-# Print the benchmark table.
-bench: db
-    go test -run '^$' -bench . -benchtime 1x ./...
+# Run every benchmark and print one table of figures with their goals (README: Benchmarks).
+bench *args: db
+    go run ./tools/bench {{args}}

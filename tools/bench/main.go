@@ -1,0 +1,233 @@
+// Command bench runs the project's benchmarks (`go test -bench`) and prints
+// one table with every figure the project promises, its goal beside it, and
+// the machine it ran on. `just bench` runs it; the README carries its latest
+// output.
+//
+//	go run ./tools/bench [-only REGEXP] [-v]
+//
+// Benchmarks that need components this machine lacks (Nomad, Consul, Envoy)
+// skip, and their rows say so.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// run is one `go test -bench` invocation.
+type run struct {
+	pkg       string
+	bench     string // -bench regexp
+	benchtime string
+}
+
+// figure is one row of the table: a metric of one benchmark.
+type figure struct {
+	label string
+	run   run
+	name  string // benchmark name without the -N suffix
+	unit  string // metric unit as reported ("ns/op", "copy-s", ...)
+	scale float64
+	show  string // unit shown
+	goal  string
+	ok    func(v float64) bool // nil: no pass/fail
+}
+
+var (
+	seedRun    = run{"./seed", "^BenchmarkSeedDefault$", "1x"}
+	queryRun   = run{"./popularity", "^Benchmark(EfficientQuery|InefficientQuery|OtherQuery.*)$", "3x"}
+	overRun    = run{"./lobsters", "^BenchmarkPopularOverhead$", "2000x"}
+	copyRun    = run{"./tools/svctl", "^BenchmarkCopyAndBuildThisRepo$", "3x"}
+	synthRun   = run{"./snapshot", "^BenchmarkCopy10kFiles$", "3x"}
+	meshRun    = run{"./meshlab", "^BenchmarkMesh", "1x"}
+	deployRun  = run{"./e2e", "^BenchmarkDeploy$", "1x"}
+	lessThan   = func(max float64) func(float64) bool { return func(v float64) bool { return v < max } }
+	atLeast    = func(min float64) func(float64) bool { return func(v float64) bool { return v >= min } }
+	atMost     = func(max float64) func(float64) bool { return func(v float64) bool { return v <= max } }
+	secondsPer = 1e-9
+)
+
+var figures = []figure{
+	{"seed the default data set (10k users, 500k votes)", seedRun, "BenchmarkSeedDefault", "ns/op", secondsPer, "s", "< 60 s", lessThan(60)},
+	{"efficientQuery (top 25)", queryRun, "BenchmarkEfficientQuery", "ns/op", 1e-6, "ms", "", nil},
+	{"inefficientQuery (top 25)", queryRun, "BenchmarkInefficientQuery", "ns/op", secondsPer, "s", "≥ 2 s", atLeast(2)},
+	{"a front-page query, idle", queryRun, "BenchmarkOtherQueryIdle", "ns/op", 1e-6, "ms", "", nil},
+	{"a front-page query, inefficientQuery running", queryRun, "BenchmarkOtherQueryWhileInefficientRuns", "ns/op", 1e-6, "ms", "", nil},
+	{"/popular's own overhead over the bare service call", overRun, "BenchmarkPopularOverhead/popular", "overhead-ns/op", 1e-3, "µs", "", nil},
+	{"copy this repo's working tree", copyRun, "BenchmarkCopyAndBuildThisRepo", "copy-s", 1, "s", "", nil},
+	{"build the service from the copy (warm cache)", copyRun, "BenchmarkCopyAndBuildThisRepo", "build-s", 1, "s", "", nil},
+	{"copy a synthetic 10,000-file repo (UNCOMMITTED_COPY)", synthRun, "BenchmarkCopy10kFiles/UNCOMMITTED_COPY", "ns/op", secondsPer, "s", "", nil},
+	{"export a synthetic 10,000-file repo (a git ref)", synthRun, "BenchmarkCopy10kFiles/ref", "ns/op", secondsPer, "s", "", nil},
+	{"svctl run: copy", deployRun, "BenchmarkDeploy", "copy-s", 1, "s", "", nil},
+	{"svctl run: build", deployRun, "BenchmarkDeploy", "build-s", 1, "s", "", nil},
+	{"svctl run: submit to healthy in Consul", deployRun, "BenchmarkDeploy", "submit-to-healthy-s", 1, "s", "", nil},
+	{"svctl run: to the first /popular answer from it", deployRun, "BenchmarkDeploy", "run-to-first-answer-s", 1, "s", "< 3 s", lessThan(3)},
+	{"svctl stop: to the last request it served", deployRun, "BenchmarkDeploy", "stop-to-quiet-s", 1, "s", "", nil},
+}
+
+func main() {
+	only := flag.String("only", "", "run only the figures whose label matches this regexp")
+	verbose := flag.Bool("v", false, "print the benchmarks' own output")
+	flag.Parse()
+	var filter *regexp.Regexp
+	if *only != "" {
+		var err error
+		if filter, err = regexp.Compile(*only); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: -only: %v\n", err)
+			os.Exit(2)
+		}
+	}
+	results := map[run]*outcome{}
+	for _, f := range figures {
+		if filter != nil && !filter.MatchString(f.label) {
+			continue
+		}
+		if _, done := results[f.run]; done {
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "bench: %s %s ...\n", f.run.pkg, f.run.bench)
+		results[f.run] = runBench(f.run, *verbose)
+	}
+	printTable(os.Stdout, results, filter)
+}
+
+// outcome is what one go test -bench run gave: metrics by benchmark and
+// unit, or why there are none.
+type outcome struct {
+	metrics map[string]map[string]float64
+	skipped string
+	failed  string
+}
+
+var (
+	benchLine   = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
+	testLogLine = regexp.MustCompile(`^\s+\S+_test\.go:\d+: (.*)$`)
+)
+
+func runBench(r run, verbose bool) *outcome {
+	cmd := exec.Command("go", "test", "-count=1", "-run", "^$", "-bench", r.bench, "-benchtime", r.benchtime, "-timeout", "30m", "-v", r.pkg)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	err := cmd.Run()
+	if verbose {
+		os.Stderr.Write(out.Bytes())
+	}
+	o := &outcome{metrics: map[string]map[string]float64{}}
+	sc := bufio.NewScanner(&out)
+	lastMsg := ""
+	for sc.Scan() {
+		line := sc.Text()
+		if m := benchLine.FindStringSubmatch(line); m != nil {
+			o.metrics[m[1]] = parseMetrics(m[2])
+		}
+		if m := testLogLine.FindStringSubmatch(line); m != nil {
+			lastMsg = m[1]
+		}
+		if strings.Contains(line, "--- SKIP:") && o.skipped == "" {
+			o.skipped = lastMsg
+			if o.skipped == "" {
+				o.skipped = "no reason given"
+			}
+		}
+	}
+	if err != nil && len(o.metrics) == 0 {
+		o.failed = lastLines(out.String(), 3)
+	}
+	return o
+}
+
+// parseMetrics reads "123 ns/op  4.5 copy-s ..." pairs.
+func parseMetrics(s string) map[string]float64 {
+	f := strings.Fields(s)
+	m := map[string]float64{}
+	for i := 0; i+1 < len(f); i += 2 {
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			continue
+		}
+		m[f[i+1]] = v
+	}
+	return m
+}
+
+func printTable(w io.Writer, results map[run]*outcome, filter *regexp.Regexp) {
+	fmt.Fprintf(w, "Machine: %s\n", machine())
+	fmt.Fprintf(w, "Date: %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "| figure\t| value\t| goal\t| met\t|")
+	fmt.Fprintln(tw, "|---\t|---\t|---\t|---\t|")
+	for _, f := range figures {
+		if filter != nil && !filter.MatchString(f.label) {
+			continue
+		}
+		o := results[f.run]
+		value, met := "", ""
+		v, ok := o.metrics[f.name][f.unit]
+		switch {
+		case ok:
+			value = format(v*f.scale) + " " + f.show
+			if f.ok != nil {
+				met = map[bool]string{true: "yes", false: "NO"}[f.ok(v*f.scale)]
+			}
+		case o.skipped != "":
+			value = "skipped: " + o.skipped
+		case o.failed != "":
+			value = "failed: " + strings.ReplaceAll(o.failed, "\n", " / ")
+		default:
+			value = "not reported"
+		}
+		fmt.Fprintf(tw, "| %s\t| %s\t| %s\t| %s\t|\n", f.label, value, f.goal, met)
+	}
+	tw.Flush()
+}
+
+func format(v float64) string {
+	switch {
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+}
+
+// machine describes where the figures were measured.
+func machine() string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				cpu = strings.TrimSpace(line[strings.Index(line, ":")+1:])
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb float64
+		fmt.Sscanf(strings.SplitN(string(b), "\n", 2)[0], "MemTotal: %f kB", &kb)
+		mem = fmt.Sprintf(", %.0f GiB", kb/1024/1024)
+	}
+	return fmt.Sprintf("%s, %d cores%s, %s/%s, %s", cpu, runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH, runtime.Version())
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
