@@ -38,6 +38,16 @@ plugin "raw_exec" {
   }
 }
 
+# Where a Docker engine runs, the pack's docker variant (driver = "docker")
+# bind-mounts the service's copy and binary into its container.
+plugin "docker" {
+  config {
+    volumes {
+      enabled = true
+    }
+  }
+}
+
 consul {
   address      = "127.0.0.1:8500"
   grpc_address = "127.0.0.1:8502"
