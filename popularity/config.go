@@ -1,0 +1,121 @@
+package popularity
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// Defaults of a Config.
+const (
+	DefaultDSN             = "lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true"
+	DefaultAddr            = "127.0.0.1:5000"
+	DefaultShutdownTimeout = 30 * time.Second
+)
+
+// The connection pool: bounded, so a slow query cannot open connection after
+// connection, and recycled, so a restarted database is picked up again.
+const (
+	maxOpenConns    = 8
+	maxIdleConns    = 8
+	connMaxLifetime = 5 * time.Minute
+	connMaxIdleTime = 1 * time.Minute
+)
+
+// Config is how one process of the service is set up.
+type Config struct {
+	DSN             string        // LOBSTERS_DSN: go-sql-driver/mysql DSN of the Lobsters database
+	Addr            string        // POPULARITY_ADDR: listen address
+	RequestTimeout  time.Duration // POPULARITY_REQUEST_TIMEOUT: deadline of a request to /
+	HealthTimeout   time.Duration // POPULARITY_HEALTH_TIMEOUT: deadline of the /health ping
+	ShutdownTimeout time.Duration // POPULARITY_SHUTDOWN_TIMEOUT: wait for in-flight requests on shutdown
+	Version         string        // SERVICE_VERSION: deploy name, e.g. "lobpop_v1"
+	Instance        string        // SERVICE_INSTANCE, else NOMAD_ALLOC_ID, else the host name
+}
+
+// ConfigFromEnv reads a Config from the environment through getenv (os.Getenv
+// in production), using the defaults for what is unset.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		DSN:      or(getenv("LOBSTERS_DSN"), DefaultDSN),
+		Addr:     or(getenv("POPULARITY_ADDR"), DefaultAddr),
+		Version:  getenv("SERVICE_VERSION"),
+		Instance: or(getenv("SERVICE_INSTANCE"), getenv("NOMAD_ALLOC_ID"), hostname()),
+	}
+	if _, err := mysql.ParseDSN(cfg.DSN); err != nil {
+		return Config{}, fmt.Errorf("LOBSTERS_DSN: %w", err)
+	}
+	for _, d := range []struct {
+		env  string
+		dst  *time.Duration
+		dflt time.Duration
+	}{
+		{"POPULARITY_REQUEST_TIMEOUT", &cfg.RequestTimeout, DefaultQueryTimeout},
+		{"POPULARITY_HEALTH_TIMEOUT", &cfg.HealthTimeout, DefaultHealthTimeout},
+		{"POPULARITY_SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout, DefaultShutdownTimeout},
+	} {
+		v, err := durationEnv(getenv, d.env, d.dflt)
+		if err != nil {
+			return Config{}, err
+		}
+		*d.dst = v
+	}
+	return cfg, nil
+}
+
+// Identity returns a new identity for this process with the configured
+// version and instance.
+func (c Config) Identity() Identity { return NewIdentity(c.Version, c.Instance) }
+
+// OpenDB opens the bounded connection pool for dsn. It does not connect: the
+// first query or ping does.
+func OpenDB(dsn string) (*sql.DB, error) {
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db.SetMaxOpenConns(maxOpenConns)
+	db.SetMaxIdleConns(maxIdleConns)
+	db.SetConnMaxLifetime(connMaxLifetime)
+	db.SetConnMaxIdleTime(connMaxIdleTime)
+	return db, nil
+}
+
+// durationEnv reads a positive Go duration ("30s", "1m") from env, or dflt
+// when it is unset.
+func durationEnv(getenv func(string) string, env string, dflt time.Duration) (time.Duration, error) {
+	v := getenv(env)
+	if v == "" {
+		return dflt, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", env, err)
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%s: must be positive, got %s", env, v)
+	}
+	return d, nil
+}
+
+// or returns the first non-empty string.
+func or(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// hostname returns the host name, or "unknown" when it cannot be read.
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "unknown"
+	}
+	return h
+}

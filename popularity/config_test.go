@@ -1,0 +1,98 @@
+package popularity
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// env makes a getenv from pairs.
+func env(pairs map[string]string) func(string) string {
+	return func(k string) string { return pairs[k] }
+}
+
+func TestConfigDefaults(t *testing.T) {
+	cfg, err := ConfigFromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		DSN:             DefaultDSN,
+		Addr:            "127.0.0.1:5000",
+		RequestTimeout:  30 * time.Second,
+		HealthTimeout:   time.Second,
+		ShutdownTimeout: 30 * time.Second,
+		Version:         "",
+		Instance:        hostname(),
+	}
+	if cfg != want {
+		t.Fatalf("defaults\n got %+v\nwant %+v", cfg, want)
+	}
+	dsn, err := mysql.ParseDSN(cfg.DSN)
+	if err != nil || dsn.Net != "unix" || dsn.Addr != "/run/microwizard/mysqld.sock" || dsn.DBName != "lobsters" {
+		t.Fatalf("default DSN %q: %+v %v, want the lobsters database over the local unix socket", cfg.DSN, dsn, err)
+	}
+}
+
+func TestConfigFromEnvironment(t *testing.T) {
+	cfg, err := ConfigFromEnv(env(map[string]string{
+		"LOBSTERS_DSN":                "u:p@tcp(127.0.0.1:3306)/lobsters",
+		"POPULARITY_ADDR":             "0.0.0.0:8080",
+		"POPULARITY_REQUEST_TIMEOUT":  "12s",
+		"POPULARITY_HEALTH_TIMEOUT":   "250ms",
+		"POPULARITY_SHUTDOWN_TIMEOUT": "1m",
+		"SERVICE_VERSION":             "lobpop_v2",
+		"SERVICE_INSTANCE":            "instance-7",
+		"NOMAD_ALLOC_ID":              "alloc-ignored",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		DSN: "u:p@tcp(127.0.0.1:3306)/lobsters", Addr: "0.0.0.0:8080",
+		RequestTimeout: 12 * time.Second, HealthTimeout: 250 * time.Millisecond, ShutdownTimeout: time.Minute,
+		Version: "lobpop_v2", Instance: "instance-7",
+	}
+	if cfg != want {
+		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
+	}
+	id := cfg.Identity()
+	if id.Version != "lobpop_v2" || id.Instance != "instance-7" || id.ServiceID == "" {
+		t.Fatalf("identity %+v", id)
+	}
+}
+
+func TestInstanceFallsBackToNomadAllocID(t *testing.T) {
+	cfg, err := ConfigFromEnv(env(map[string]string{"NOMAD_ALLOC_ID": "5f3a-alloc"}))
+	if err != nil || cfg.Instance != "5f3a-alloc" {
+		t.Fatalf("with NOMAD_ALLOC_ID only: instance %q (%v), want 5f3a-alloc", cfg.Instance, err)
+	}
+}
+
+func TestBadConfigNamesTheVariable(t *testing.T) {
+	for _, tc := range []struct{ name, value string }{
+		{"LOBSTERS_DSN", "no database here"},
+		{"POPULARITY_REQUEST_TIMEOUT", "soon"},
+		{"POPULARITY_REQUEST_TIMEOUT", "-1s"},
+		{"POPULARITY_HEALTH_TIMEOUT", "0"},
+		{"POPULARITY_SHUTDOWN_TIMEOUT", "30"},
+	} {
+		_, err := ConfigFromEnv(env(map[string]string{tc.name: tc.value}))
+		if err == nil || !strings.HasPrefix(err.Error(), tc.name+": ") {
+			t.Errorf("%s=%q: error %v, want one naming %s", tc.name, tc.value, err, tc.name)
+		}
+	}
+}
+
+func TestOpenDBBoundsThePool(t *testing.T) {
+	db, err := OpenDB(DefaultDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n := db.Stats().MaxOpenConnections; n != maxOpenConns {
+		t.Fatalf("max open connections %d, want %d", n, maxOpenConns)
+	}
+}

@@ -1,0 +1,70 @@
+package popularity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// HTTP server timeouts that do not depend on the configuration.
+const (
+	readHeaderTimeout = 5 * time.Second
+	idleTimeout       = 60 * time.Second
+	writeSlack        = 5 * time.Second // beyond the request deadline, to send the answer
+)
+
+// Run serves the service as cfg describes until ctx is done (main cancels it
+// on SIGTERM or SIGINT), then shuts down gracefully.
+func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
+	db, err := OpenDB(cfg.DSN)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	s := New(db, cfg.Identity())
+	s.QueryTimeout, s.HealthTimeout, s.Logger = cfg.RequestTimeout, cfg.HealthTimeout, logger
+	defer s.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	id := s.Identity()
+	logger.Info("lobsters-popularity listening", "addr", ln.Addr().String(), "version", id.Version,
+		"instance", id.Instance, "service_id", id.ServiceID)
+	return Serve(ctx, ln, s.Handler(), cfg)
+}
+
+// Serve answers requests on ln with h until ctx is done, then shuts down
+// gracefully: it stops accepting, lets in-flight requests finish for up to
+// cfg.ShutdownTimeout, and closes whatever is left after that.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, cfg Config) error {
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		WriteTimeout:      cfg.RequestTimeout + writeSlack,
+		IdleTimeout:       idleTimeout,
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		hs.Close()
+		return fmt.Errorf("shut down: in-flight requests cut off after %s: %w", cfg.ShutdownTimeout, err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
+	}
+	return nil
+}
