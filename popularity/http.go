@@ -84,6 +84,9 @@ func (s *Server) serveUsers(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, ErrorResponse{Error: "database unavailable: " + err.Error()})
 		return
 	}
+	if users == nil {
+		users = []User{} // "users": [], never null
+	}
 	writeJSON(w, http.StatusOK, UsersResponse{
 		ServiceID: s.id.ServiceID,
 		Version:   s.id.Version,

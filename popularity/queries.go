@@ -100,10 +100,13 @@ func efficientQuery(ctx context.Context, db *database, limit int) ([]User, error
 // inefficientQuery returns the same list as efficientQuery, the slow way: it
 // ignores the karma column and recounts every user's karma from the votes,
 // one query per user (N+1 style), then sorts everybody in Go and keeps the
-// first limit.
+// first limit. No sleep: the time goes into 10k round trips.
 //
 // All its queries run one after another on a single connection, so it is slow
-// for its caller without hogging the database.
+// for its caller without hogging the database. On the demo data (seed.Default)
+// it takes about 5 s, the efficient query under a millisecond. Going further,
+// a query per story and per comment, took some 45 s: past the request
+// deadline, so the page would fail instead of being slow.
 func inefficientQuery(ctx context.Context, db *database, limit int) ([]User, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {

@@ -36,7 +36,11 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	id := s.Identity()
 	logger.Info("lobsters-popularity listening", "addr", ln.Addr().String(), "version", id.Version,
 		"instance", id.Instance, "service_id", id.ServiceID)
-	return Serve(ctx, ln, s.Handler(), cfg)
+	if err := Serve(ctx, ln, s.Handler(), cfg); err != nil {
+		return err
+	}
+	logger.Info("lobsters-popularity shut down", "addr", ln.Addr().String())
+	return nil
 }
 
 // Serve answers requests on ln with h until ctx is done, then shuts down
