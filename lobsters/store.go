@@ -21,9 +21,12 @@ const storyColumns = `s.id, s.short_id, s.title, COALESCE(s.url, ''), COALESCE(s
 // rank with higher being hotter (as package seed writes it; Lobsters itself
 // stores the negation), so the front page reads its index in descending order.
 const (
-	qHottest = `SELECT ` + storyColumns + ` FROM stories s JOIN users u ON u.id = s.user_id
+	// STRAIGHT_JOIN: read stories in index order and look each author up.
+	// With current statistics MariaDB otherwise scans users and sorts every
+	// story (about 200 ms instead of 1 ms on the default data set).
+	qHottest = `SELECT ` + storyColumns + ` FROM stories s STRAIGHT_JOIN users u ON u.id = s.user_id
 		ORDER BY s.hotness DESC, s.id DESC LIMIT ? OFFSET ?`
-	qNewest = `SELECT ` + storyColumns + ` FROM stories s JOIN users u ON u.id = s.user_id
+	qNewest = `SELECT ` + storyColumns + ` FROM stories s STRAIGHT_JOIN users u ON u.id = s.user_id
 		ORDER BY s.created_at DESC, s.id DESC LIMIT ? OFFSET ?`
 	qStory = `SELECT ` + storyColumns + ` FROM stories s JOIN users u ON u.id = s.user_id
 		WHERE s.short_id = ?`
