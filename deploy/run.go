@@ -70,7 +70,9 @@ func (c *Client) Parse(jobHCL string) (*nomad.Job, error) {
 
 // Run submits a new job and follows it until its one instance is healthy in
 // Consul, printing progress. A job with the same ID must not exist: a run
-// never replaces or restarts what already runs.
+// never replaces or restarts what already runs. If the instance does not
+// become healthy within timeout, the job is stopped and purged and the error
+// (a *HealthError where a task ran) says why.
 func (c *Client) Run(ctx context.Context, jobHCL string, timeout time.Duration) (*Instance, error) {
 	start := time.Now()
 	job, err := c.Parse(jobHCL)
@@ -88,22 +90,33 @@ func (c *Client) Run(ctx context.Context, jobHCL string, timeout time.Duration) 
 	}
 	c.printf("==> %s: submitted job %q\n", stamp(), jobID)
 
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	if err := c.followEval(ctx, resp.EvalID); err != nil {
-		return nil, fmt.Errorf("job %s: %w", jobID, err)
-	}
-	allocID, err := c.waitAlloc(ctx, jobID)
+	addr, allocID, err := c.follow(ctx, jobID, resp.EvalID, service, timeout)
 	if err != nil {
-		return nil, fmt.Errorf("job %s: %w", jobID, err)
-	}
-	addr, err := c.followAlloc(ctx, jobID, allocID, service)
-	if err != nil {
+		// A run that failed leaves nothing behind: what was submitted goes.
+		if _, _, derr := c.Nomad.Jobs().Deregister(jobID, true, nil); derr != nil {
+			return nil, fmt.Errorf("%w\n(stopping job %s failed too: %v)", err, jobID, derr)
+		}
+		c.printf("==> %s: stopped and purged job %q\n", stamp(), jobID)
 		return nil, err
 	}
 	inst := &Instance{JobID: jobID, AllocID: allocID, Service: service, Address: addr, Elapsed: time.Since(start)}
 	c.printf("==> %s: instance %s of %s is healthy in Consul at %s (%.1fs)\n", stamp(), short(allocID), service, addr, inst.Elapsed.Seconds())
 	return inst, nil
+}
+
+// follow waits for the job's evaluation, its allocation, and the instance's
+// health in Consul, for at most timeout.
+func (c *Client) follow(ctx context.Context, jobID, evalID, service string, timeout time.Duration) (addr, allocID string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := c.followEval(ctx, evalID); err != nil {
+		return "", "", fmt.Errorf("job %s: %w", jobID, err)
+	}
+	if allocID, err = c.waitAlloc(ctx, jobID); err != nil {
+		return "", "", fmt.Errorf("job %s: %w", jobID, err)
+	}
+	addr, err = c.followAlloc(ctx, jobID, allocID, service)
+	return addr, allocID, err
 }
 
 // followEval waits for the evaluation to finish and turns placement failures

@@ -113,6 +113,17 @@ func TestFaultsOnNomad(t *testing.T) {
 		t.Fatalf("the failed run left %d run directories behind", len(runs))
 	}
 
+	t.Log("an instance that never turns healthy: its events and log, and the job is gone")
+	out, err = c.try(svctlBin, "run", "-timeout", "10s", "--var", "dsn=root@unix(/nonexistent/mysqld.sock)/lobsters",
+		"lobsters-popularity", "lobpop_sick", "UNCOMMITTED_COPY")
+	if err == nil || !strings.Contains(out, "not healthy in Consul in time") ||
+		!strings.Contains(out, "--- last lines of lobsters-popularity ---") || !strings.Contains(out, "stopped and purged") {
+		t.Fatalf("svctl run of an instance that cannot reach its database: err=%v\n%s", err, out)
+	}
+	if jobs, _, err := c.nomad.Client.Jobs().PrefixList("lobsters-popularity-lobpop_sick"); err != nil || len(jobs) != 0 {
+		t.Fatalf("the unhealthy job is still there: %v %v", jobs, err)
+	}
+
 	t.Log("stop of an unknown NAME: a clear error, non-zero exit")
 	if out, err := c.try(svctlBin, "stop", "lobpop_nope"); err == nil || !strings.Contains(out, `no running instances named "lobpop_nope"`) {
 		t.Fatalf("svctl stop lobpop_nope: err=%v\n%s", err, out)
