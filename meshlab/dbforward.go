@@ -1,0 +1,121 @@
+package meshlab
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"sync"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// dbForwarder forwards TCP connections from a loopback port to the database
+// (over TCP or its unix socket), so that one instance's database can be cut
+// while the others keep theirs.
+type dbForwarder struct {
+	ln            net.Listener
+	network, addr string // the database
+
+	mu    sync.Mutex
+	cut   bool
+	conns map[net.Conn]bool
+	wg    sync.WaitGroup
+}
+
+// newDBForwarder starts a forwarder to the database of dsn and returns it
+// with the DSN that reaches the same database through it.
+func newDBForwarder(dsn string) (*dbForwarder, string, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, "", fmt.Errorf("database forwarder: DSN: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", fmt.Errorf("database forwarder: %w", err)
+	}
+	f := &dbForwarder{ln: ln, network: cfg.Net, addr: cfg.Addr, conns: map[net.Conn]bool{}}
+	if f.network == "" {
+		f.network = "tcp"
+	}
+	cfg.Net, cfg.Addr = "tcp", ln.Addr().String()
+	f.wg.Add(1)
+	go f.serve()
+	return f, cfg.FormatDSN(), nil
+}
+
+func (f *dbForwarder) serve() {
+	defer f.wg.Done()
+	for {
+		c, err := f.ln.Accept()
+		if err != nil {
+			return // closed
+		}
+		f.mu.Lock()
+		if f.cut {
+			f.mu.Unlock()
+			c.Close()
+			continue
+		}
+		f.conns[c] = true
+		f.mu.Unlock()
+		f.wg.Add(1)
+		go f.forward(c)
+	}
+}
+
+// forward copies both ways between c and a new connection to the database.
+func (f *dbForwarder) forward(c net.Conn) {
+	defer f.wg.Done()
+	defer f.drop(c)
+	db, err := net.Dial(f.network, f.addr)
+	if err != nil {
+		return
+	}
+	f.mu.Lock()
+	if f.cut {
+		f.mu.Unlock()
+		db.Close()
+		return
+	}
+	f.conns[db] = true
+	f.mu.Unlock()
+	defer f.drop(db)
+	done := make(chan struct{}, 2)
+	go func() { _, _ = io.Copy(db, c); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(c, db); done <- struct{}{} }()
+	<-done // one side ended: end both
+	c.Close()
+	db.Close()
+	<-done
+}
+
+func (f *dbForwarder) drop(c net.Conn) {
+	c.Close()
+	f.mu.Lock()
+	delete(f.conns, c)
+	f.mu.Unlock()
+}
+
+// Cut closes every forwarded connection and refuses new ones until Restore.
+func (f *dbForwarder) Cut() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cut = true
+	for c := range f.conns {
+		c.Close()
+	}
+}
+
+// Restore lets connections through again.
+func (f *dbForwarder) Restore() {
+	f.mu.Lock()
+	f.cut = false
+	f.mu.Unlock()
+}
+
+// Close stops the forwarder and ends its connections.
+func (f *dbForwarder) Close() {
+	f.ln.Close()
+	f.Cut()
+	f.wg.Wait()
+}

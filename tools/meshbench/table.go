@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"microwizard/seed"
+)
+
+// Goals, from the issue.
+const (
+	tutorialExpect    = 25.0 // % of /popular over 1 s with one slow instance of four
+	resilientGoal     = 2.0  // % at most
+	floodRatioGoal    = 1.2  // other pages' p99 flooded / idle, at most
+	tutorialTolerance = 10.0 // ± percentage points around tutorialExpect
+)
+
+// profileResult holds the slow share under one routing profile.
+type profileResult struct {
+	name, profile string
+	seq, conc     stats // /popular, over slowThreshold counted
+	// The monolith sidecar's listener configurations that served each run,
+	// by Envoy stat prefix.
+	seqListeners, concListeners map[string]uint64
+}
+
+// results is everything the table shows.
+type results struct {
+	size      seed.Size
+	conc      int
+	floodConc int
+	slowAlone time.Duration
+	profiles  []profileResult
+	idle      stats       // other pages, lobpop_v2 alone and idle
+	flooded   stats       // other pages while /popular is flooded
+	flood     stats       // the flood's own /popular loads
+	latency   [3][2]stats // bare, Envoys, mesh × concurrency 1, conc
+}
+
+// print writes the table.
+func (r *results) print(out io.Writer) {
+	fmt.Fprintf(out, "\nmeshbench: 3 × lobpop_v1 + 1 × lobpop_v2 (the tutorial's slow version) on %v; lobpop_v2 by itself %s\n\n",
+		r.size, r.slowAlone.Round(time.Millisecond))
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "/popular loads over 1 s\tprofile\tshare\tfailed\tby lobpop_v2\tp50\tp99\tgoal\t")
+	for _, p := range r.profiles {
+		for _, row := range []struct {
+			label string
+			st    stats
+		}{{"sequential", p.seq}, {fmt.Sprintf("concurrency %d", r.conc), p.conc}} {
+			fmt.Fprintf(w, "  %s (%d)\t%s\t%.1f %% (%d)\t%d\t%d\t%s\t%s\t%s\t\n", row.label, row.st.n, p.name, row.st.share(), row.st.over,
+				row.st.failed, row.st.bySlow, ms(row.st.p50), ms(row.st.p99), shareGoal(p.profile, row.st))
+		}
+	}
+	w.Flush()
+	fmt.Fprintln(out)
+	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "other pages' p99 (/, /newest, a story, a user)\tidle\t/popular flooded\tratio\tgoal\t\n")
+	ratio := float64(r.flooded.p99) / float64(max(r.idle.p99, time.Microsecond))
+	goal := verdict(ratio <= floodRatioGoal, fmt.Sprintf("≤ %.1f×", floodRatioGoal))
+	if r.flood.failed*10 > r.flood.n {
+		goal = fmt.Sprintf("no verdict: %d of the flood's %d loads failed, so it was not a flood of slow requests", r.flood.failed, r.flood.n)
+	}
+	fmt.Fprintf(w, "  %d loads each, one every 50 ms; tutorial profile\t%s\t%s\t%.2f×\t%s\t\n", r.idle.n, ms(r.idle.p99), ms(r.flooded.p99), ratio, goal)
+	fmt.Fprintf(w, "  the flood: c%d /popular, lobpop_v2 alone\t%d loads\tp50 %s, p99 %s\t%d failed\t\t\n", r.floodConc, r.flood.n, ms(r.flood.p50), ms(r.flood.p99), r.flood.failed)
+	w.Flush()
+	fmt.Fprintln(out)
+	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "/popular latency, 3 × lobpop_v1\tc1 p50\tc1 p99\tc%d p50\tc%d p99\t\n", r.conc, r.conc)
+	for k, label := range []string{"bare query (the service directly)", "through both Envoys (127.0.0.1:8000)", "through the mesh (the monolith's /popular)"} {
+		l := r.latency[k]
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t\n", label, ms(l[0].p50), ms(l[0].p99), ms(l[1].p50), ms(l[1].p99))
+	}
+	w.Flush()
+	fmt.Fprintln(out, "\nlisteners of the monolith's sidecar that served each /popular run (Envoy stat prefix: requests):")
+	for _, p := range r.profiles {
+		fmt.Fprintf(out, "  %s: sequential %s; concurrent %s\n", p.name, listeners(p.seqListeners), listeners(p.concListeners))
+	}
+	n := r.latency[0][0].n
+	fmt.Fprintf(out, "\n(%d requests per latency cell; failed requests there: %d)\n", n, r.latencyFailures())
+}
+
+// shareGoal is the goal of a slow-share row, and whether it was met.
+func shareGoal(profile string, st stats) string {
+	switch profile {
+	case "tutorial":
+		s := st.share()
+		return verdict(s >= tutorialExpect-tutorialTolerance && s <= tutorialExpect+tutorialTolerance, fmt.Sprintf("about %.0f %% (the tutorial's lesson)", tutorialExpect))
+	case "resilient":
+		return verdict(st.share() <= resilientGoal, fmt.Sprintf("≤ %.0f %%", resilientGoal))
+	}
+	return ""
+}
+
+// listeners writes the upstream listeners' request counts, the public
+// listener left out.
+func listeners(m map[string]uint64) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if strings.HasPrefix(k, "upstream") {
+			parts = append(parts, fmt.Sprintf("%s: %d", k, m[k]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func verdict(ok bool, goal string) string {
+	if ok {
+		return goal + ": met"
+	}
+	return goal + ": MISSED"
+}
+
+func (r *results) latencyFailures() int {
+	n := 0
+	for _, row := range r.latency {
+		for _, st := range row {
+			n += st.failed
+		}
+	}
+	return n
+}
+
+// ms writes d in milliseconds, with a decimal under 10 ms.
+func ms(d time.Duration) string {
+	m := float64(d) / float64(time.Millisecond)
+	if m < 10 {
+		return fmt.Sprintf("%.1f ms", m)
+	}
+	return fmt.Sprintf("%.0f ms", m)
+}
