@@ -93,7 +93,7 @@ func (c *Client) Run(ctx context.Context, jobHCL string, timeout time.Duration) 
 	addr, allocID, err := c.follow(ctx, jobID, resp.EvalID, service, timeout)
 	if err != nil {
 		// A run that failed leaves nothing behind: what was submitted goes.
-		if _, _, derr := c.Nomad.Jobs().Deregister(jobID, true, nil); derr != nil {
+		if derr := c.remove(context.WithoutCancel(ctx), jobID); derr != nil {
 			return nil, fmt.Errorf("%w\n(stopping job %s failed too: %v)", err, jobID, derr)
 		}
 		c.printf("==> %s: stopped and purged job %q\n", stamp(), jobID)
@@ -228,9 +228,27 @@ func (c *Client) followAlloc(ctx context.Context, jobID, allocID, service string
 			}
 		}
 		if err := sleep(ctx, c.poll()); err != nil {
-			return "", fail("not healthy in Consul in time: " + lastHealth)
+			return "", fail("not healthy in Consul in time: " + lastHealth + c.failingChecks(service, allocID))
 		}
 	}
+}
+
+// failingChecks describes the allocation's Consul checks that do not pass,
+// with what they last saw. It asks the local agent, which runs the checks:
+// the catalog gets a check's output only when its status changes.
+func (c *Client) failingChecks(service, allocID string) string {
+	checks, err := c.Consul.Agent().Checks()
+	if err != nil {
+		return ""
+	}
+	var lines []string
+	for _, chk := range checks {
+		if strings.Contains(chk.ServiceID, allocID) && chk.Status != consul.HealthPassing {
+			lines = append(lines, fmt.Sprintf("\n    check %q %s: %s", chk.Name, chk.Status, strings.TrimSpace(chk.Output)))
+		}
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "")
 }
 
 // printEvents prints each task event once.

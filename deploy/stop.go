@@ -96,16 +96,34 @@ func (c *Client) Stop(ctx context.Context, name string, one bool) ([]Job, error)
 		c.printf("==> %s: stopping job %q (%s)\n", stamp(), j.ID, j.Name)
 	}
 	for _, j := range hit {
-		if err := c.waitStopped(ctx, j.ID); err != nil {
+		if err := c.waitStoppedAndPurge(ctx, j.ID); err != nil {
 			return nil, err
-		}
-		// The job is dead; purge it so that its ID and history go too.
-		if _, _, err := c.Nomad.Jobs().Deregister(j.ID, true, nil); err != nil {
-			return nil, fmt.Errorf("purge job %s: %w", j.ID, err)
 		}
 		c.printf("    Job %q stopped and purged\n", j.ID)
 	}
 	return hit, nil
+}
+
+// remove stops a job, waits until its allocations have ended (and so
+// released their ports and network namespaces), and purges it.
+func (c *Client) remove(ctx context.Context, jobID string) error {
+	if _, _, err := c.Nomad.Jobs().Deregister(jobID, false, nil); err != nil {
+		return fmt.Errorf("stop job %s: %w", jobID, err)
+	}
+	return c.waitStoppedAndPurge(ctx, jobID)
+}
+
+func (c *Client) waitStoppedAndPurge(ctx context.Context, jobID string) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := c.waitStopped(ctx, jobID); err != nil {
+		return err
+	}
+	// The job is dead; purge it so that its ID and history go too.
+	if _, _, err := c.Nomad.Jobs().Deregister(jobID, true, nil); err != nil {
+		return fmt.Errorf("purge job %s: %w", jobID, err)
+	}
+	return nil
 }
 
 // waitStopped waits until no allocation of the job is running.
