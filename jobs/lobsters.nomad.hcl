@@ -109,9 +109,11 @@ job "lobsters" {
             driver = "raw_exec"
             config {
               # Nomad's bootstrap points Envoy at alloc/tmp/consul_grpc.sock, a path
-              # relative to the allocation directory: start Envoy there.
+              # relative to the allocation directory: start Envoy there. Close
+              # connections opened under a listener's old config within a
+              # second, so that `svctl mesh PROFILE` takes effect at once.
               command = "/bin/sh"
-              args = ["-c", "cd \"$NOMAD_ALLOC_DIR/..\" && exec \"$0\" -c \"$NOMAD_SECRETS_DIR/envoy_bootstrap.json\" -l \"$1\" --concurrency 1 --disable-hot-restart", var.envoy_binary, "$${meta.connect.log_level}"]
+              args = ["-c", "cd \"$NOMAD_ALLOC_DIR/..\" && exec \"$0\" -c \"$NOMAD_SECRETS_DIR/envoy_bootstrap.json\" -l \"$1\" --concurrency 1 --disable-hot-restart --drain-time-s 1 --drain-strategy immediate", var.envoy_binary, "$${meta.connect.log_level}"]
             }
             shutdown_delay = "3s"
             resources {

@@ -37,7 +37,7 @@ func (l *Lab) startSidecar(ctx context.Context, serviceID, name string, adminPor
 		"-http-addr", "http://" + l.Consul.HTTPAddr,
 		"-grpc-addr", "http://" + l.Consul.GRPCAddr,
 		"-envoy-binary", l.envoyBin,
-		"--", "-l", "warn", "--concurrency", "1",
+		"--", "-l", "warn", "--concurrency", "1", "--drain-time-s", "1", "--drain-strategy", "immediate",
 	}
 	// consul connect envoy hands Envoy its bootstrap through a pipe in
 	// TMPDIR: the lab's, so that Envoy's command line names the lab.

@@ -213,6 +213,7 @@ func (d *decoder) sidecarService(b *hclsyntax.Block) *nomad.ConsulSidecarService
 		ss.Proxy = &nomad.ConsulProxy{
 			LocalServiceAddress: d.optString(p.Body, "local_service_address"),
 			LocalServicePort:    d.optInt(p.Body, "local_service_port"),
+			Config:              d.anyMap(first(p.Body, "config")),
 		}
 		for _, u := range blocksOf(p.Body, "upstreams") {
 			ss.Proxy.Upstreams = append(ss.Proxy.Upstreams, &nomad.ConsulUpstream{
@@ -350,6 +351,33 @@ func (d *decoder) attrMap(b *hclsyntax.Block) map[string]string {
 	m := make(map[string]string, len(b.Body.Attributes))
 	for name, a := range b.Body.Attributes {
 		m[name] = d.str(a)
+	}
+	return m
+}
+
+// anyMap evaluates every attribute of a block such as a proxy's config to a
+// string, a number or a bool, as Nomad passes it on to Consul; nil for no
+// block.
+func (d *decoder) anyMap(b *hclsyntax.Block) map[string]any {
+	if b == nil {
+		return nil
+	}
+	m := make(map[string]any, len(b.Body.Attributes))
+	for name, a := range b.Body.Attributes {
+		v, diags := a.Expr.Value(d.ctx)
+		if diags.HasErrors() {
+			d.errs = append(d.errs, diags)
+			continue
+		}
+		switch v.Type() {
+		case cty.Number:
+			f, _ := v.AsBigFloat().Float64()
+			m[name] = f
+		case cty.Bool:
+			m[name] = v.True()
+		default:
+			m[name] = d.str(a)
+		}
 	}
 	return m
 }

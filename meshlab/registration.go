@@ -146,6 +146,7 @@ func sidecarRegistration(id string, servicePort int, ss *nomad.ConsulSidecarServ
 		if jp.LocalServiceAddress != "" {
 			proxy.LocalServiceAddress = jp.LocalServiceAddress
 		}
+		proxy.Config = jp.Config
 		if jp.LocalServicePort != 0 && jp.LocalServicePort != servicePort {
 			return nil, fmt.Errorf("the sidecar's local_service_port %d is not the service's port %d; the lab cannot map it", jp.LocalServicePort, servicePort)
 		}

@@ -191,7 +191,7 @@ func meshProblems(t *testing.T, src string, c renderCase) map[string]string {
 		// A shell starts Envoy from the allocation directory (see the template).
 		want["sidecar_task config command"] = `"/bin/sh"`
 		want["sidecar_task config args"] = fmt.Sprintf("%q", []string{
-			"-c", `cd "$NOMAD_ALLOC_DIR/.." && exec "$0" -c "$NOMAD_SECRETS_DIR/envoy_bootstrap.json" -l "$1" --concurrency "$2" --disable-hot-restart`,
+			"-c", `cd "$NOMAD_ALLOC_DIR/.." && exec "$0" -c "$NOMAD_SECRETS_DIR/envoy_bootstrap.json" -l "$1" --concurrency "$2" --disable-hot-restart --drain-time-s 1 --drain-strategy immediate`,
 			"envoy", "<log level>", "<concurrency>"})
 	case "consul_proxy":
 		listen = "0.0.0.0"

@@ -109,7 +109,11 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.HealthTimeout)
 	defer cancel()
-	if err := s.db.PingContext(ctx); err != nil {
+	ping := s.db.PingContext
+	if s.HealthDB != nil {
+		ping = s.HealthDB.PingContext
+	}
+	if err := ping(ctx); err != nil {
 		resp.Status, resp.Error = "UNAVAILABLE", "database: "+err.Error()
 		writeJSON(w, http.StatusServiceUnavailable, resp)
 		return

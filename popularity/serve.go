@@ -25,8 +25,17 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
+	// /health pings on a connection of its own: a burst of slow queries that
+	// holds every pooled connection must not make a working database look
+	// down to Consul.
+	healthDB, err := OpenDB(cfg.DSN)
+	if err != nil {
+		return err
+	}
+	defer healthDB.Close()
+	healthDB.SetMaxOpenConns(1)
 	s := New(db, cfg.Identity())
-	s.QueryTimeout, s.HealthTimeout, s.Logger = cfg.RequestTimeout, cfg.HealthTimeout, logger
+	s.QueryTimeout, s.HealthTimeout, s.Logger, s.HealthDB = cfg.RequestTimeout, cfg.HealthTimeout, logger, healthDB
 	defer s.Close()
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -19,6 +19,9 @@ type Server struct {
 	QueryTimeout  time.Duration // deadline of a request to /
 	HealthTimeout time.Duration // deadline of the database ping of /health
 	Logger        *slog.Logger  // where failed queries are logged
+	// HealthDB is the pool /health pings; nil means the query pool. Give it
+	// connections of its own so that busy queries cannot starve the check.
+	HealthDB *sql.DB
 
 	db    *database
 	id    Identity

@@ -1,6 +1,7 @@
 package popularity
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -256,5 +258,32 @@ func TestWithoutADatabaseHealthAndUsersAre503(t *testing.T) {
 				t.Errorf("GET /: %d %v, want 503 with database unavailable", code, body)
 			}
 		})
+	}
+}
+
+// While slow queries hold every pooled connection, /health still answers
+// from its own pool: Consul must not take a working instance out.
+func TestHealthHasItsOwnConnection(t *testing.T) {
+	db := dbtest.New(t)
+	busy, err := OpenDB(db.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busy.SetMaxOpenConns(1)
+	hold, err := busy.Conn(context.Background()) // the query pool's only connection, taken
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Close()
+
+	s := New(busy, NewIdentity("lobpop_v2", "test"))
+	s.HealthTimeout = 500 * time.Millisecond
+	if code, body := get(t, s.Handler(), http.MethodGet, "/health"); code != http.StatusServiceUnavailable {
+		t.Fatalf("with the only connection held and no health pool, /health = %d %v; the test cannot tell", code, body)
+	}
+	s.HealthDB = db.DB
+	if code, body := get(t, s.Handler(), http.MethodGet, "/health"); code != http.StatusOK {
+		t.Fatalf("with a health pool, /health = %d %v, want 200", code, body)
 	}
 }

@@ -92,6 +92,12 @@ job "lobsters-popularity-lobpop_v1-1a2b3c" {
           proxy {
             local_service_address = "127.0.0.1"
             local_service_port    = 5000
+
+            # Envoy's default route timeout (15 s) would cut the slow version's
+            # answers at this sidecar; the monolith's route allows 30 s.
+            config {
+              local_request_timeout_ms = 30000
+            }
           }
         }
 
@@ -103,10 +109,13 @@ job "lobsters-popularity-lobpop_v1-1a2b3c" {
           # allocation directory: Nomad's bootstrap names the Consul gRPC socket
           # by a path relative to it (alloc/tmp/consul_grpc.sock), which the
           # docker driver's working directory has and raw_exec's has not.
+          # Connections opened under a listener's old config are closed within
+          # a second of a change (Envoy's default drains them for 10 minutes),
+          # so a switch of mesh profile takes effect at once.
           config {
             command = "/bin/sh"
             args    = [
-              "-c", "cd \"$NOMAD_ALLOC_DIR/..\" && exec \"$0\" -c \"$NOMAD_SECRETS_DIR/envoy_bootstrap.json\" -l \"$1\" --concurrency \"$2\" --disable-hot-restart",
+              "-c", "cd \"$NOMAD_ALLOC_DIR/..\" && exec \"$0\" -c \"$NOMAD_SECRETS_DIR/envoy_bootstrap.json\" -l \"$1\" --concurrency \"$2\" --disable-hot-restart --drain-time-s 1 --drain-strategy immediate",
               "envoy",
               "${meta.connect.log_level}",
               "${meta.connect.proxy_concurrency}",
