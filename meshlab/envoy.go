@@ -21,8 +21,8 @@ import (
 const sidecarReadyTimeout = 30 * time.Second
 
 // sidecar is an Envoy run by `consul connect envoy` for one registered
-// service, as Nomad's envoy_raw_exec sidecar task runs it (consul connect envoy adds
-// --disable-hot-restart itself).
+// service, with the flags Nomad's envoy_raw_exec sidecar task gives it
+// (--disable-hot-restart: several Envoys share this host).
 type sidecar struct {
 	proc  *process
 	admin string // http://127.0.0.1:PORT of its admin API
@@ -37,7 +37,7 @@ func (l *Lab) startSidecar(ctx context.Context, serviceID, name string, adminPor
 		"-http-addr", "http://" + l.Consul.HTTPAddr,
 		"-grpc-addr", "http://" + l.Consul.GRPCAddr,
 		"-envoy-binary", l.envoyBin,
-		"--", "-l", "warn", "--concurrency", "1", "--drain-time-s", "1", "--drain-strategy", "immediate",
+		"--", "-l", "warn", "--concurrency", "1", "--disable-hot-restart", "--drain-time-s", "1", "--drain-strategy", "immediate",
 	}
 	// consul connect envoy hands Envoy its bootstrap through a pipe in
 	// TMPDIR: the lab's, so that Envoy's command line names the lab.

@@ -24,15 +24,7 @@ import (
 // under CI, where it fails.
 func newLab(t *testing.T, size seed.Size) *meshlab.Lab {
 	t.Helper()
-	for _, bin := range []string{"consul", "envoy"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			msg := fmt.Sprintf("meshlab: no %s on PATH: run scripts/setup and put ~/.cache/microwizard/bin on PATH (`just test` does)", bin)
-			if os.Getenv("CI") != "" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
-	}
+	requireMeshTools(t)
 	db := dbtest.New(t)
 	ctx := context.Background()
 	if _, err := seed.Seed(ctx, db.DB, size, 1); err != nil {
@@ -52,6 +44,21 @@ func newLab(t *testing.T, size seed.Size) *meshlab.Lab {
 		}
 	})
 	return lab
+}
+
+// requireMeshTools skips the test without consul or envoy on PATH, except
+// under CI, where it fails.
+func requireMeshTools(t *testing.T) {
+	t.Helper()
+	for _, bin := range []string{"consul", "envoy"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			msg := fmt.Sprintf("meshlab: no %s on PATH: run scripts/setup and put ~/.cache/microwizard/bin on PATH (`just test` does)", bin)
+			if os.Getenv("CI") != "" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
 }
 
 // addInstances runs n instances of binary under version.
