@@ -50,7 +50,6 @@ var (
 	overRun    = run{"./lobsters", "^BenchmarkPopularOverhead$", "2000x"}
 	copyRun    = run{"./tools/svctl", "^BenchmarkCopyAndBuildThisRepo$", "3x"}
 	synthRun   = run{"./snapshot", "^BenchmarkCopy10kFiles$", "3x"}
-	meshRun    = run{"./meshlab", "^BenchmarkMesh", "1x"}
 	deployRun  = run{"./e2e", "^BenchmarkDeploy$", "1x"}
 	lessThan   = func(max float64) func(float64) bool { return func(v float64) bool { return v < max } }
 	atLeast    = func(min float64) func(float64) bool { return func(v float64) bool { return v >= min } }
@@ -99,7 +98,34 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench: %s %s ...\n", f.run.pkg, f.run.bench)
 		results[f.run] = runBench(f.run, *verbose)
 	}
-	printTable(os.Stdout, results, filter)
+	var mesh [][4]string
+	if filter == nil || filter.MatchString("mesh") {
+		fmt.Fprintln(os.Stderr, "bench: ./tools/meshbench (Consul, Envoy and the service in a mesh lab) ...")
+		mesh = meshRows(*verbose)
+	}
+	printTable(os.Stdout, results, filter, mesh)
+}
+
+// meshRows runs tools/meshbench and returns its rows (figure, value, goal,
+// met), or one row saying why there are none.
+func meshRows(verbose bool) [][4]string {
+	cmd := exec.Command("go", "run", "./tools/meshbench", "-rows")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if verbose {
+		os.Stderr.Write(errOut.Bytes())
+	}
+	var rows [][4]string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if f := strings.Split(line, "\t"); len(f) == 5 && f[0] == "row" {
+			rows = append(rows, [4]string{f[1], f[2], f[3], f[4]})
+		}
+	}
+	if err != nil || len(rows) == 0 {
+		return [][4]string{{"the mesh figures (tools/meshbench)", "failed: " + strings.ReplaceAll(lastLines(errOut.String(), 2), "\n", " / "), "", ""}}
+	}
+	return rows
 }
 
 // outcome is what one go test -bench run gave: metrics by benchmark and
@@ -162,7 +188,7 @@ func parseMetrics(s string) map[string]float64 {
 	return m
 }
 
-func printTable(w io.Writer, results map[run]*outcome, filter *regexp.Regexp) {
+func printTable(w io.Writer, results map[run]*outcome, filter *regexp.Regexp, mesh [][4]string) {
 	fmt.Fprintf(w, "Machine: %s\n", machine())
 	fmt.Fprintf(w, "Date: %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -189,6 +215,9 @@ func printTable(w io.Writer, results map[run]*outcome, filter *regexp.Regexp) {
 			value = "not reported"
 		}
 		fmt.Fprintf(tw, "| %s\t| %s\t| %s\t| %s\t|\n", f.label, value, f.goal, met)
+	}
+	for _, r := range mesh {
+		fmt.Fprintf(tw, "| %s\t| %s\t| %s\t| %s\t|\n", r[0], r[1], r[2], r[3])
 	}
 	tw.Flush()
 }

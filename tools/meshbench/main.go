@@ -43,6 +43,7 @@ type config struct {
 	idleWait     time.Duration
 	timeout      time.Duration
 	adminDSN     string
+	rows         bool
 }
 
 func main() {
@@ -56,6 +57,7 @@ func main() {
 	flag.DurationVar(&c.idleWait, "idle-wait", 65*time.Second, "quiet time after a live switch for the monolith to close its idle connections (it keeps them 60 s)")
 	flag.DurationVar(&c.timeout, "timeout", 20*time.Minute, "bound on the whole run")
 	flag.StringVar(&c.adminDSN, "admin-dsn", adminDSN(), "DSN with the right to create and drop a database")
+	flag.BoolVar(&c.rows, "rows", false, "print tab-separated rows for `just bench` instead of the tables")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -97,7 +99,11 @@ func run(ctx context.Context, c config, out, progress io.Writer) (err error) {
 	if err := b.measure(ctx, r); err != nil {
 		return err
 	}
-	r.print(out)
+	if c.rows {
+		r.printRows(out)
+	} else {
+		r.print(out)
+	}
 	return nil
 }
 

@@ -134,3 +134,37 @@ func ms(d time.Duration) string {
 	}
 	return fmt.Sprintf("%.0f ms", m)
 }
+
+// printRows writes the figures as tab-separated rows ("row", figure, value,
+// goal, met) for `just bench` (tools/bench), which puts them in its table.
+func (r *results) printRows(out io.Writer) {
+	row := func(figure, value, goal, met string) {
+		fmt.Fprintf(out, "row\t%s\t%s\t%s\t%s\n", figure, value, goal, met)
+	}
+	yes := func(ok bool) string { return map[bool]string{true: "yes", false: "NO"}[ok] }
+	for _, p := range r.profiles {
+		for _, run := range []struct {
+			label string
+			st    stats
+		}{{"sequential", p.seq}, {fmt.Sprintf("concurrency %d", r.conc), p.conc}} {
+			fig := fmt.Sprintf("/popular loads over 1 s, 3 fast + 1 slow instance, %s, %s", p.name, run.label)
+			val := fmt.Sprintf("%.1f %% (%d failed)", run.st.share(), run.st.failed)
+			switch p.profile {
+			case "tutorial":
+				s := run.st.share()
+				row(fig, val, fmt.Sprintf("about %.0f %%", tutorialExpect), yes(s >= tutorialExpect-tutorialTolerance && s <= tutorialExpect+tutorialTolerance))
+			case "resilient":
+				row(fig, val, fmt.Sprintf("≤ %.0f %%", resilientGoal), yes(run.st.share() <= resilientGoal && run.st.failed == 0))
+			}
+		}
+	}
+	ratio := float64(r.flooded.p99) / float64(max(r.idle.p99, time.Microsecond))
+	row("other pages' p99, idle", ms(r.idle.p99), "", "")
+	row(fmt.Sprintf("other pages' p99, /popular flooded with slow requests (c%d)", r.floodConc), fmt.Sprintf("%s (%.2f× idle)", ms(r.flooded.p99), ratio),
+		fmt.Sprintf("≤ %.1f× idle", floodRatioGoal), yes(ratio <= floodRatioGoal))
+	for k, label := range []string{"the bare query (the service directly)", "/popular through the mesh"} {
+		l := r.latency[2*k] // 0: bare, 2: the monolith's /popular
+		row(fmt.Sprintf("p50 / p99, %s, concurrency 1", label), ms(l[0].p50)+" / "+ms(l[0].p99), "", "")
+		row(fmt.Sprintf("p50 / p99, %s, concurrency %d", label, r.conc), ms(l[1].p50)+" / "+ms(l[1].p99), "", "")
+	}
+}
