@@ -18,9 +18,15 @@ const (
 
 // The connection pool: bounded, so a slow query cannot open connection after
 // connection, and recycled, so a restarted database is picked up again.
+//
+// Two connections: an instance's queries queue in the service beyond that. The
+// efficient query holds a connection for well under a millisecond, so two
+// serve thousands of requests a second; the inefficient one holds it for
+// seconds, and this bound is what keeps a flood of slow requests from taking
+// every MariaDB thread and CPU that the monolith's pages need (a bulkhead).
 const (
-	maxOpenConns    = 8
-	maxIdleConns    = 8
+	maxOpenConns    = 2
+	maxIdleConns    = 2
 	connMaxLifetime = 5 * time.Minute
 	connMaxIdleTime = 1 * time.Minute
 )
