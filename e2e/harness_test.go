@@ -119,9 +119,13 @@ func newCluster(t testing.TB, size seed.Size) *cluster {
 }
 
 // svctl runs svctl in the scratch repository and returns its output; a
-// non-zero exit fails the test.
+// non-zero exit fails the test. Runs get the test's database unless they name
+// one (the pack's default is the demo's MySQL).
 func (c *cluster) svctl(args ...string) string {
 	c.t.Helper()
+	if len(args) > 0 && args[0] == "run" && !strings.Contains(strings.Join(args, " "), "dsn=") {
+		args = append([]string{"run", "--var", "dsn=" + c.dsn}, args[1:]...)
+	}
 	return c.run(filepath.Join(c.bin, "svctl"), args...)
 }
 
