@@ -6,12 +6,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +18,7 @@ import (
 	"microwizard/consultest"
 	"microwizard/dbtest"
 	"microwizard/deploy"
+	"microwizard/meshlab"
 	"microwizard/nomadtest"
 	"microwizard/seed"
 	"microwizard/snapshot"
@@ -171,63 +170,31 @@ func (c *cluster) instances() []deploy.Row {
 	return ps.Instances
 }
 
-// page is what a person sees of /popular.
+// page is what a person sees of a page of the monolith (meshlab reads it),
+// with the error of a request that got no complete answer and when it ended.
 type page struct {
-	Status   int
-	Took     time.Duration
-	NoneUp   bool   // "NO SERVICES AVAILABLE"
-	Version  string // deploy name of the instance that answered
-	Instance string
-	Users    int
-	Text     string
-	Err      error
-	at       time.Time // when the answer was complete
+	meshlab.Page
+	Err error
+	at  time.Time // when the answer was complete
 }
-
-var (
-	tagRE       = regexp.MustCompile(`<[^>]*>`)
-	serviceIDRE = regexp.MustCompile(`Service ID:\s*([^\n]*)`)
-	userRowRE   = regexp.MustCompile(`(?m)^\s*[a-z0-9]+ - -?\d+\s*$`)
-)
 
 func (c *cluster) popular() page {
 	return fetchPage(c.client, c.web+"/popular")
 }
 
 func fetchPage(client *http.Client, url string) page {
-	start := time.Now()
-	resp, err := client.Get(url)
-	if err != nil {
-		return page{Err: err, Took: time.Since(start), at: time.Now()}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	p := page{Status: resp.StatusCode, Took: time.Since(start), Err: err}
-	p.Text = tagRE.ReplaceAllString(string(body), "")
-	if m := serviceIDRE.FindStringSubmatch(p.Text); m != nil {
-		id := strings.TrimSpace(m[1])
-		p.NoneUp = strings.Contains(id, "NO SERVICES AVAILABLE")
-		parts := strings.Split(id, "·")
-		if len(parts) >= 2 {
-			p.Version = strings.TrimSpace(parts[0])
-			p.Instance = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(parts[1]), "instance "))
-		}
-	}
-	p.Users = len(userRowRE.FindAllString(p.Text, -1))
-	p.at = time.Now()
-	return p
+	p, err := meshlab.GetPage(context.Background(), client, url)
+	return page{Page: p, Err: err, at: time.Now()}
 }
 
 // ok says whether p is a complete page with users from some instance.
-func (p page) ok() bool {
-	return p.Err == nil && p.Status == 200 && !p.NoneUp && p.Version != "" && p.Users > 0
-}
+func (p page) ok() bool { return p.Err == nil && p.PopularOK() }
 
 func (p page) String() string {
 	if p.Err != nil {
 		return "error: " + p.Err.Error()
 	}
-	return fmt.Sprintf("%d %s/%s users=%d none=%v in %s", p.Status, p.Version, short(p.Instance), p.Users, p.NoneUp, p.Took.Round(time.Millisecond))
+	return p.Page.String()
 }
 
 func short(s string) string {

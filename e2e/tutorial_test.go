@@ -20,7 +20,7 @@ func TestTutorial(t *testing.T) {
 	c := newCluster(t, seed.Default)
 
 	t.Log("step 1: no service deployed: /popular says NO SERVICES AVAILABLE")
-	if p := c.popular(); !p.NoneUp || p.Users != 0 {
+	if p := c.popular(); !p.NoService || p.Users != 0 {
 		t.Fatalf("with no instance /popular shows %v, want NO SERVICES AVAILABLE and no users", p)
 	}
 

@@ -17,16 +17,13 @@ const (
 )
 
 // The connection pool: bounded, so a slow query cannot open connection after
-// connection, and recycled, so a restarted database is picked up again.
-//
-// Two connections: an instance's queries queue in the service beyond that. The
-// efficient query holds a connection for well under a millisecond, so two
-// serve thousands of requests a second; the inefficient one holds it for
-// seconds, and this bound is what keeps a flood of slow requests from taking
-// every MariaDB thread and CPU that the monolith's pages need (a bulkhead).
+// connection, and recycled, so a restarted database is picked up again. (Two
+// connections were tried as a bulkhead for the slow version: other pages
+// slowed about as much, and more of the slow version's own requests timed out
+// queueing for a connection; see README, Benchmarks.)
 const (
-	maxOpenConns    = 2
-	maxIdleConns    = 2
+	maxOpenConns    = 8
+	maxIdleConns    = 8
 	connMaxLifetime = 5 * time.Minute
 	connMaxIdleTime = 1 * time.Minute
 )
