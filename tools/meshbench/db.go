@@ -6,24 +6,16 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 
+	"microwizard/dbtest"
 	"microwizard/schema"
 )
 
-// defaultAdminDSN reaches a local server as root over its unix socket, as the
-// tests do.
-const defaultAdminDSN = "root@unix(/run/mysqld/mysqld.sock)/"
-
-func adminDSN() string {
-	if v := os.Getenv("LOBSTERS_TEST_ADMIN_DSN"); v != "" {
-		return v
-	}
-	return defaultAdminDSN
-}
+// adminDSN reaches the server the tests use (dbtest's, LOBSTERS_TEST_ADMIN_DSN).
+func adminDSN() string { return dbtest.AdminDSN() }
 
 // scratchDB is a database of the run's own, migrated, dropped by drop.
 type scratchDB struct {
