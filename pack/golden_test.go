@@ -200,8 +200,13 @@ func meshProblems(t *testing.T, src string, c renderCase) map[string]string {
 		want["sidecar_task driver"] = `"raw_exec"`
 		want["sidecar_task config command"] = `"consul"`
 		args := []string{"connect", "proxy"}
-		if o["consul_http_addr"] != "" {
-			args = append(args, "-http-addr", o["consul_http_addr"])
+		// The pack's default is the unix socket consul.hcl opens; "" means none.
+		httpAddr, set := o["consul_http_addr"]
+		if !set {
+			httpAddr = "unix:///run/microwizard/consul_http.sock"
+		}
+		if httpAddr != "" {
+			args = append(args, "-http-addr", httpAddr)
 		}
 		args = append(args, "-service", "lobsters-popularity", "-service-addr", "127.0.0.1:"+port,
 			"-listen", "0.0.0.0:<proxy port>")

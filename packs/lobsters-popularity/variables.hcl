@@ -135,8 +135,8 @@ variable "consul_binary" {
 
 variable "consul_http_addr" {
   type        = string
-  default     = ""
-  description = "Consul HTTP address for the consul_proxy sidecar, e.g. unix:///run/consul/http.sock; the host's 127.0.0.1:8500 is not reachable from the group's network namespace. Empty to use the CONSUL_HTTP_ADDR the task inherits from the Nomad agent."
+  default     = "unix:///run/microwizard/consul_http.sock"
+  description = "Consul HTTP address for the consul_proxy sidecar: the host's 127.0.0.1:8500 is not reachable from the group's network namespace, so the default is the unix socket consul.hcl opens. Empty to use the CONSUL_HTTP_ADDR the task inherits from the Nomad agent."
 }
 
 variable "host_network" {
