@@ -57,9 +57,16 @@ func TestMySQLDown(t *testing.T) {
 		t.Fatalf("/popular with MySQL down: %v", err)
 	}
 	if page.NoService || page.Users != 0 || !strings.Contains(page.Problem, "unavailable") {
-		t.Fatalf("/popular with MySQL down shows %+v, want a plain 'data unavailable' notice", page)
+		t.Fatalf("/popular with MySQL down shows %v, want a plain 'data unavailable' notice", page)
 	}
 	t.Logf("/popular says: %s", page.Problem)
+	// Known gap (README): after a few reloads Envoy may answer for the instance
+	// and the page says NO SERVICES AVAILABLE instead. Logged, not asserted.
+	for k := 2; k <= 5; k++ {
+		if p, err := lab.Get(ctx, client, "/popular"); err == nil && p.NoService {
+			t.Logf("load %d with MySQL down: NO SERVICES AVAILABLE", k)
+		}
+	}
 	about, err := lab.Get(ctx, client, "/about")
 	if err != nil || about.Status != 200 {
 		t.Fatalf("/about with MySQL down: %v %+v", err, about)

@@ -1,9 +1,7 @@
-# tutorial: the monolith's view of its upstream. An instance that fails
-# outright (two 5xx answers in a row: its process died, or its proxy cannot
-# reach it) is ejected at once, for 30 s, before Consul's check notices; the
-# original's Baker Street likewise dropped an instance whose heartbeat stopped.
-# A slow instance answers 200 and is never ejected: it keeps its share, which
-# is the tutorial's lesson.
+# tutorial: the monolith's view of its upstream. No instance is ejected for
+# its answers: a slow instance keeps its share, which is the tutorial's
+# lesson, and an instance whose database is down keeps answering that the
+# data is unavailable. Consul's health checks alone take instances out.
 Kind     = "service-defaults"
 Name     = "lobsters"
 Protocol = "http"
@@ -15,9 +13,9 @@ UpstreamConfig = {
     {
       Name = "lobsters-popularity"
       PassiveHealthCheck = {
-        Interval                = "1s"
-        MaxFailures             = 2
-        EnforcingConsecutive5xx = 100
+        Interval                = "10s"
+        MaxFailures             = 5
+        EnforcingConsecutive5xx = 0
       }
     },
   ]
