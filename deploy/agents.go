@@ -74,7 +74,7 @@ func Connect(ctx context.Context, out io.Writer) (*Client, error) {
 		return nil, fmt.Errorf("consul client for %s: %w", ccfg.Address, err)
 	}
 	c := &Client{Nomad: nc, Consul: cc, NomadAddr: ncfg.Address, ConsulAddr: consulURL(ccfg), Out: out}
-	if err := c.Check(ctx); err != nil {
+	if err := c.Check(); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -89,7 +89,7 @@ func consulURL(cfg *consul.Config) string {
 }
 
 // Check asks each agent who it is.
-func (c *Client) Check(context.Context) error {
+func (c *Client) Check() error {
 	if _, err := c.Nomad.Agent().Self(); err != nil {
 		return &UnreachableError{Agent: "nomad", Addr: c.NomadAddr, Env: "NOMAD_ADDR", Err: err}
 	}

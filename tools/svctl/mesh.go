@@ -52,8 +52,3 @@ func cmdMesh(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "mesh profile: %s\n", pos[0])
 	return nil
 }
-
-// checkMesh refuses a run while the service's mesh config is not applied.
-func checkMesh(c *deploy.Client, service string) error {
-	return mesh.CheckApplied(c.Consul, service)
-}

@@ -15,6 +15,7 @@ import (
 	"microwizard/deploy"
 	"microwizard/deployname"
 	"microwizard/gobuild"
+	"microwizard/mesh"
 	"microwizard/pack"
 	"microwizard/snapshot"
 )
@@ -154,7 +155,9 @@ func cmdRun(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := checkMesh(client, r.service); err != nil {
+	// The service's mesh config must be applied: without it Envoy would
+	// balance connections, not requests.
+	if err := mesh.CheckApplied(client.Consul, r.service); err != nil {
 		return err
 	}
 	if err := chooseSidecar(client, r.vars, out); err != nil {
