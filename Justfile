@@ -17,7 +17,7 @@ setup:
 # Build svctl and the programs into ./bin.
 build:
     mkdir -p bin
-    go build -o bin/ ./tools/svctl ./tools/lobstersdb ./lobsters/cmd/lobsters ./popularity/cmd/lobsters-popularity
+    go build -o bin/ ./tools/svctl ./lobsters/cmd/lobstersdb ./lobsters/cmd/lobsters ./popularity/cmd/lobsters-popularity
 
 # Start the local MariaDB the tests use (Debian's service) if it is not running.
 db:

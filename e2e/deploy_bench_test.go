@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/seed"
+	"microwizard/lobsters/seed"
 )
 
 var timingsRE = regexp.MustCompile(`timings: copy ([^,]+), build ([^,]+), submit to healthy ([^,]+), total (\S+)`)

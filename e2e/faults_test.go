@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/seed"
+	"microwizard/lobsters/seed"
 )
 
 // load sends /popular requests at a fixed rate until stopped, and keeps

@@ -15,13 +15,15 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/consultest"
-	"microwizard/dbtest"
-	"microwizard/deploy"
-	"microwizard/meshlab"
-	"microwizard/nomadtest"
-	"microwizard/seed"
-	"microwizard/snapshot"
+	"microwizard/lobsters/reader"
+
+	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/snapshot"
+	"microwizard/internal/testenv"
+	"microwizard/internal/testenv/consultest"
+	"microwizard/internal/testenv/mariadbtest"
+	"microwizard/internal/testenv/nomadtest"
+	"microwizard/lobsters/seed"
 )
 
 // cluster is a whole demo for one test: Consul, Nomad, a seeded database, the
@@ -66,7 +68,7 @@ func newCluster(t testing.TB, size seed.Size) *cluster {
 	c.nomad = nomadtest.Start(t, root, c.consul)
 
 	// The demo's database, seeded.
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	if _, err := seed.Seed(context.Background(), db.DB, size, 1); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
@@ -97,7 +99,11 @@ func newCluster(t testing.TB, size seed.Size) *cluster {
 	c.env = append(append(append(os.Environ(), c.consul.Env()...), c.nomad.Env()...), "SVCTL_DATA="+c.dataDir)
 
 	c.svctl("mesh", "tutorial")
-	port := consultest.FreePorts(t, 1)[0]
+	ports, err := testenv.FreePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ports[0]
 	c.web = fmt.Sprintf("http://127.0.0.1:%d", port)
 	c.run("nomad", "job", "run", "-detach",
 		"-var", "binary="+filepath.Join(c.bin, "lobsters"),
@@ -173,7 +179,7 @@ func (c *cluster) instances() []deploy.Row {
 // page is what a person sees of a page of the monolith (meshlab reads it),
 // with the error of a request that got no complete answer and when it ended.
 type page struct {
-	meshlab.Page
+	reader.Page
 	Err error
 	at  time.Time // when the answer was complete
 }
@@ -183,7 +189,7 @@ func (c *cluster) popular() page {
 }
 
 func fetchPage(client *http.Client, url string) page {
-	p, err := meshlab.GetPage(context.Background(), client, url)
+	p, err := reader.Get(context.Background(), client, url)
 	return page{Page: p, Err: err, at: time.Now()}
 }
 
@@ -195,13 +201,6 @@ func (p page) String() string {
 		return "error: " + p.Err.Error()
 	}
 	return p.Page.String()
-}
-
-func short(s string) string {
-	if len(s) > 8 {
-		return s[:8]
-	}
-	return s
 }
 
 func tail(s string, n int) string {

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -11,7 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/seed"
+	"microwizard/internal/svctl/run"
+
+	"microwizard/internal/tutorial"
+	"microwizard/lobsters/seed"
 )
 
 // TestTutorial follows the seed tutorial step by step, in the tutorial
@@ -54,12 +56,14 @@ func TestTutorial(t *testing.T) {
 	}
 	for inst, n := range seen {
 		if n < 60 {
-			t.Fatalf("instance %s answered %d of 300 requests, want at least 20 %%: %v", short(inst), n, seen)
+			t.Fatalf("instance %s answered %d of 300 requests, want at least 20 %%: %v", run.ShortID(inst), n, seen)
 		}
 	}
 
 	t.Log("step 5: swap the two query lines, uncommitted, and run one lobpop_v2")
-	swapQueryLines(t, filepath.Join(c.repo, "popularity", "users.go"))
+	if err := tutorial.MakeSlowIn(c.repo); err != nil {
+		t.Fatal(err)
+	}
 	out := c.svctl("run", "lobsters-popularity", "lobpop_v2", "UNCOMMITTED_COPY")
 	if !strings.Contains(out, "with uncommitted changes") {
 		t.Fatalf("svctl did not say it copied uncommitted changes:\n%s", out)
@@ -167,26 +171,6 @@ func (c *cluster) someUser() string {
 		c.t.Fatal(err)
 	}
 	return name
-}
-
-// swapQueryLines makes the tutorial's edit: the inefficient query in, the
-// efficient one out.
-func swapQueryLines(t *testing.T, path string) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := string(b)
-	const eff, ineff = "users, err := efficientQuery(", "users, err := inefficientQuery("
-	if !strings.Contains(src, "//"+ineff) || strings.Contains(src, "//"+eff) {
-		t.Fatalf("%s does not have the tutorial's two lines as expected", path)
-	}
-	src = strings.Replace(src, "//"+ineff, ineff, 1)
-	src = strings.Replace(src, eff, "//"+eff, 1)
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func hasRunningAlloc(rows []deployRow, id string) bool {

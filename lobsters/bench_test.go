@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"microwizard/dbtest"
+	"microwizard/internal/testenv/mariadbtest"
 	"microwizard/lobsters"
 )
 
@@ -35,7 +35,7 @@ func benchReply() string {
 func BenchmarkPopularOverhead(b *testing.B) {
 	svc := httptest.NewServer(serveJSON(http.StatusOK, benchReply()))
 	defer svc.Close()
-	db := dbtest.New(b)
+	db := mariadbtest.New(b)
 	app, err := lobsters.New(context.Background(), db.DB, testConfig(svc.URL+"/"), nil)
 	if err != nil {
 		b.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/dbtest"
+	"microwizard/internal/testenv/mariadbtest"
 	"microwizard/lobsters"
 	"microwizard/popularity"
 )
@@ -142,7 +142,7 @@ func TestBrowserShowsNoServicesAvailable(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	srv := startApp(t, db.DB, testConfig("http://"+addr+"/"))
 
 	text := b.visit(srv.URL+"/popular", "popular-none")
@@ -157,7 +157,7 @@ func TestBrowserShowsTheServicesOwnError(t *testing.T) {
 	b := newBrowser(t)
 	svc := httptest.NewServer(serveJSON(http.StatusServiceUnavailable, `{"error":"database unavailable: dial unix /run/mysqld/mysqld.sock: connect: connection refused"}`))
 	defer svc.Close()
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	srv := startApp(t, db.DB, testConfig(svc.URL+"/"))
 
 	text := b.visit(srv.URL+"/popular", "popular-service-error")

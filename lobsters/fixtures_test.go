@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/dbtest"
+	"microwizard/internal/testenv/mariadbtest"
 	"microwizard/lobsters"
 )
 
@@ -170,7 +170,7 @@ func startApp(t testing.TB, db *sql.DB, cfg lobsters.Config) *httptest.Server {
 // it, /popular pointing at popularityURL.
 func newSite(t testing.TB, popularityURL string) (*httptest.Server, site) {
 	t.Helper()
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	s := seedSite(t, db.DB)
 	return startApp(t, db.DB, testConfig(popularityURL)), s
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/dbtest"
+	"microwizard/internal/testenv/mariadbtest"
 	"microwizard/lobsters"
 )
 
@@ -56,7 +56,7 @@ func TestNewestListsLatestFirst(t *testing.T) {
 
 func TestListingsArePaged(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	f := fixtures{t, db.DB}
 	u := f.user(userRow{Username: "prolific"})
 	total := lobsters.PerPage + 5
@@ -205,7 +205,7 @@ func TestHealthChecksTheDatabase(t *testing.T) {
 // once.
 func TestDatabaseFailureShowsFriendlyPageAndLogsOnce(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	seedSite(t, db.DB)
 	var logs logBuffer
 	app, err := lobsters.New(context.Background(), db.DB, testConfig("http://127.0.0.1:1/"), slog.New(slog.NewTextHandler(&logs, nil)))
@@ -233,7 +233,7 @@ func TestDatabaseFailureShowsFriendlyPageAndLogsOnce(t *testing.T) {
 // The about page answers with the database gone and no service reachable.
 func TestAboutNeedsNoDatabase(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	app, err := lobsters.New(context.Background(), db.DB, testConfig("http://127.0.0.1:1/"), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/dbtest"
+	"microwizard/internal/testenv/mariadbtest"
 	"microwizard/lobsters"
 )
 
@@ -22,7 +22,7 @@ const v1Reply = `{"service_id":"3f2a9c1e-sid","version":"lobpop_v1","instance":"
 // returns the status, the page and its visible text.
 func popularPage(t *testing.T, url string) (int, string, string) {
 	t.Helper()
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	srv := startApp(t, db.DB, testConfig(url))
 	status, body := get(t, srv, "/popular")
 	return status, body, visibleText(body)
@@ -178,7 +178,7 @@ func TestPopularTimesOut(t *testing.T) {
 	defer svc.Close()
 	defer close(release)
 
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	cfg := testConfig(svc.URL + "/")
 	cfg.PopularityTimeout = 250 * time.Millisecond
 	srv := startApp(t, db.DB, cfg)
@@ -234,7 +234,7 @@ func TestPopularKeepAliveSetting(t *testing.T) {
 			}
 		}
 		svc.Start()
-		db := dbtest.New(t)
+		db := mariadbtest.New(t)
 		cfg := testConfig(svc.URL + "/")
 		cfg.PopularityKeepAlive = tc.keepAlive
 		srv := startApp(t, db.DB, cfg)

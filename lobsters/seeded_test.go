@@ -9,16 +9,16 @@ import (
 	"strings"
 	"testing"
 
-	"microwizard/dbtest"
+	"microwizard/internal/testenv/mariadbtest"
 	"microwizard/lobsters"
+	"microwizard/lobsters/seed"
 	"microwizard/popularity"
-	"microwizard/seed"
 )
 
 // seeded gives a test a database filled with seed.Small.
-func seeded(t testing.TB) *dbtest.DB {
+func seeded(t testing.TB) *mariadbtest.DB {
 	t.Helper()
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	if _, err := seed.Seed(context.Background(), db.DB, seed.Small, 1); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
@@ -122,7 +122,7 @@ func TestPopularWhenTheRealServiceLostItsDatabase(t *testing.T) {
 	}
 	defer gone.Close()
 	svc := realService(t, gone, "lobpop_v1")
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	srv := startApp(t, db.DB, testConfig(svc.URL+"/"))
 
 	_, body := get(t, srv, "/popular")

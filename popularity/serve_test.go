@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/dbtest"
+	"microwizard/internal/testenv/mariadbtest"
 )
 
 // freeAddr returns a loopback address nothing listens on (for a moment).
@@ -56,7 +56,7 @@ func fetchUsers(url string) (int, UsersResponse, error) {
 }
 
 func TestSIGTERMLetsTheRequestInFlightFinish(t *testing.T) {
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	want := smallWorld(t, db.DB)
 	s := New(db.DB, NewIdentity("lobpop_v1", "test"))
 
@@ -140,7 +140,7 @@ func TestShutdownCutsOffRequestsAfterItsTimeout(t *testing.T) {
 }
 
 func TestRunServesUntilCancelledAndLogsWhereItListens(t *testing.T) {
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	cfg := Config{DSN: db.DSN, Addr: freeAddr(t), RequestTimeout: 5 * time.Second, HealthTimeout: time.Second,
 		ShutdownTimeout: 5 * time.Second, Version: "lobpop_v1", Instance: "test-1"}
 	var logs bytes.Buffer

@@ -15,7 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"microwizard/dbtest"
+	"microwizard/internal/testenv/mariadbtest"
 )
 
 // get sends one request to h and returns the status and the decoded JSON body.
@@ -60,7 +60,7 @@ func keys(m map[string]any) []string {
 }
 
 func TestUsersAreTheMostPopularFirst(t *testing.T) {
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	want := smallWorld(t, db.DB)
 	h := New(db.DB, Identity{ServiceID: "6f1c1f4e-0000-4000-8000-000000000000", Version: "lobpop_v1", Instance: "alloc-1"}).Handler()
 
@@ -89,7 +89,7 @@ func TestUsersAreTheMostPopularFirst(t *testing.T) {
 }
 
 func TestEmptyDatabaseGivesAnEmptyList(t *testing.T) {
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	h := New(db.DB, NewIdentity("", "test")).Handler()
 	code, body := get(t, h, http.MethodGet, "/")
 	if users, ok := body["users"].([]any); code != http.StatusOK || !ok || len(users) != 0 {
@@ -98,7 +98,7 @@ func TestEmptyDatabaseGivesAnEmptyList(t *testing.T) {
 }
 
 func TestIndexCountsRequestsToBothEndpoints(t *testing.T) {
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	h := New(db.DB, NewIdentity("lobpop_v1", "test")).Handler()
 	var ids []any
 	for i, path := range []string{"/", "/health", "/", "/health"} {
@@ -130,7 +130,7 @@ func TestNewIdentityIsFreshPerProcess(t *testing.T) {
 }
 
 func TestLimitMustBeAWholeNumberFrom1To1000(t *testing.T) {
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	smallWorld(t, db.DB)
 	h := New(db.DB, NewIdentity("", "test")).Handler()
 	for _, tc := range []struct {
@@ -178,7 +178,7 @@ func TestLimitMustBeAWholeNumberFrom1To1000(t *testing.T) {
 }
 
 func TestOnlyGETAndHEADOnKnownPaths(t *testing.T) {
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	h := New(db.DB, NewIdentity("", "test")).Handler()
 	for _, tc := range []struct {
 		method, path string
@@ -206,7 +206,7 @@ func TestOnlyGETAndHEADOnKnownPaths(t *testing.T) {
 }
 
 func TestHealthIsOKWhenTheDatabaseAnswers(t *testing.T) {
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	h := New(db.DB, Identity{ServiceID: "id-1", Version: "lobpop_v2", Instance: "alloc-2"}).Handler()
 	code, body := get(t, h, http.MethodGet, "/health")
 	want := map[string]any{"status": "OK", "service_id": "id-1", "version": "lobpop_v2", "instance": "alloc-2", "index": float64(1)}
@@ -236,7 +236,7 @@ func unreachableDB(t *testing.T) *sql.DB {
 // closedDB returns a pool that has been closed.
 func closedDB(t *testing.T) *sql.DB {
 	t.Helper()
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	db.Close()
 	return db.DB
 }
@@ -264,7 +264,7 @@ func TestWithoutADatabaseHealthAndUsersAre503(t *testing.T) {
 // While slow queries hold every pooled connection, /health still answers
 // from its own pool: Consul must not take a working instance out.
 func TestHealthHasItsOwnConnection(t *testing.T) {
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	busy, err := OpenDB(db.DSN)
 	if err != nil {
 		t.Fatal(err)

@@ -10,20 +10,15 @@ variable "deploy_name" {
   description = "The deployment name (svctl's NAME, e.g. lobpop_v1): the service's SERVICE_VERSION, its Consul tag and the deploy_name meta."
 }
 
-variable "source" {
-  type        = string
-  description = "The source as typed: UNCOMMITTED_COPY, UNCOMMITTED or a git ref. Recorded in job and service meta."
-}
-
 variable "source_dir" {
   type        = string
-  description = "Host path of the source copy the binary was built from. Recorded in meta; mounted at /srv/source under docker."
+  description = "Host path of the source snapshot the binary was built from. Mounted at /srv/source under docker."
 }
 
-variable "commit" {
-  type        = string
-  default     = ""
-  description = "Git commit of the source copy, empty when unknown. Recorded in job and service meta."
+variable "meta" {
+  type        = map(string)
+  default     = {}
+  description = "Meta written on the job and on its service in Consul. svctl sets svctl, service, deploy_name, source (as typed), commit and source_dir, and reads them back (svctl ps, svctl stop)."
 }
 
 variable "binary" {

@@ -45,15 +45,14 @@ type figure struct {
 }
 
 var (
-	seedRun    = run{"./seed", "^BenchmarkSeedDefault$", "1x"}
+	seedRun    = run{"./lobsters/seed", "^BenchmarkSeedDefault$", "1x"}
 	queryRun   = run{"./popularity", "^Benchmark(EfficientQuery|InefficientQuery|OtherQuery.*)$", "3x"}
 	overRun    = run{"./lobsters", "^BenchmarkPopularOverhead$", "2000x"}
 	copyRun    = run{"./tools/svctl", "^BenchmarkCopyAndBuildThisRepo$", "3x"}
-	synthRun   = run{"./snapshot", "^BenchmarkCopy10kFiles$", "3x"}
+	synthRun   = run{"./internal/svctl/snapshot", "^BenchmarkCopy10kFiles$", "3x"}
 	deployRun  = run{"./e2e", "^BenchmarkDeploy$", "1x"}
 	lessThan   = func(max float64) func(float64) bool { return func(v float64) bool { return v < max } }
 	atLeast    = func(min float64) func(float64) bool { return func(v float64) bool { return v >= min } }
-	atMost     = func(max float64) func(float64) bool { return func(v float64) bool { return v <= max } }
 	secondsPer = 1e-9
 )
 

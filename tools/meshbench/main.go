@@ -28,8 +28,8 @@ import (
 	"syscall"
 	"time"
 
-	"microwizard/meshlab"
-	"microwizard/seed"
+	"microwizard/internal/meshlab"
+	"microwizard/lobsters/seed"
 )
 
 // config is the command line.

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"microwizard/meshlab"
+	"microwizard/internal/meshlab"
 )
 
 // What counts as a slow /popular load, and the pauses between runs.

@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"microwizard/seed"
+	"microwizard/lobsters/seed"
 )
 
 // Goals, from the issue.

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/gobuild"
-	"microwizard/snapshot"
+	"microwizard/internal/svctl/gobuild"
+	"microwizard/internal/svctl/snapshot"
 )
 
 // BenchmarkCopyAndBuildThisRepo measures what `svctl run … UNCOMMITTED_COPY`

@@ -22,7 +22,7 @@ func svctl(t *testing.T, args ...string) (int, string) {
 	t.Setenv("NOMAD_ADDR", "http://"+deadAddr(t))
 	t.Setenv("CONSUL_HTTP_ADDR", deadAddr(t))
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), args, &out, &errOut)
+	code := execute(context.Background(), args, &out, &errOut)
 	return code, out.String() + errOut.String()
 }
 

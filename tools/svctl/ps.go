@@ -5,54 +5,63 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"text/tabwriter"
 
-	"microwizard/deploy"
-	"microwizard/mesh"
+	"microwizard/internal/svctl/agents"
+	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/mesh"
+	"microwizard/internal/svctl/run"
 )
 
-func cmdPs(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("ps", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args, 0, 1, "[SERVICE]")
-	if err != nil {
-		return err
-	}
-	service := ""
-	if len(pos) == 1 {
-		service = pos[0]
-	}
-	client, err := deploy.Connect(ctx, out)
-	if err != nil {
-		return err
-	}
-	rows, err := client.Instances(service)
-	if err != nil {
-		return err
-	}
-	profile, err := mesh.ActiveProfile(client.Consul)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if rows == nil {
-			rows = []deploy.Row{}
+var psCommand = &command{
+	name:     "ps",
+	args:     "[SERVICE]",
+	synopsis: "list running instances",
+	help: `
+Lists every instance svctl ran (of SERVICE only, if given): service, name,
+allocation, source, address, Nomad status and Consul health, and the active
+mesh profile.`,
+	minArgs: 0,
+	maxArgs: 1,
+	setup: func(fs *flag.FlagSet) action {
+		asJSON := fs.Bool("json", false, "print JSON")
+		return func(ctx context.Context, pos []string, out streams) error {
+			service := ""
+			if len(pos) == 1 {
+				service = pos[0]
+			}
+			nc, cc, err := agents.Both()
+			if err != nil {
+				return err
+			}
+			rows, err := deploy.New(nc, cc, nil).Instances(service)
+			if err != nil {
+				return err
+			}
+			profile, err := mesh.ActiveProfile(cc)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				enc := json.NewEncoder(out.stdout)
+				enc.SetIndent("", "  ")
+				if rows == nil {
+					rows = []deploy.Row{}
+				}
+				return enc.Encode(struct {
+					MeshProfile string       `json:"mesh_profile"`
+					Instances   []deploy.Row `json:"instances"`
+				}{profile, rows})
+			}
+			fmt.Fprintf(out.stdout, "mesh profile: %s\n", profile)
+			tw := tabwriter.NewWriter(out.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SERVICE\tNAME\tALLOC\tSOURCE\tADDRESS\tNOMAD\tCONSUL")
+			for _, r := range rows {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Service, r.Name, run.ShortID(r.AllocID), sourceText(r), orDash(r.Address), r.NomadStatus, r.ConsulHealth)
+			}
+			return tw.Flush()
 		}
-		return enc.Encode(struct {
-			MeshProfile string       `json:"mesh_profile"`
-			Instances   []deploy.Row `json:"instances"`
-		}{profile, rows})
-	}
-	fmt.Fprintf(out, "mesh profile: %s\n", profile)
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tNAME\tALLOC\tSOURCE\tADDRESS\tNOMAD\tCONSUL")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Service, r.Name, shortID(r.AllocID), sourceText(r), orDash(r.Address), r.NomadStatus, r.ConsulHealth)
-	}
-	return tw.Flush()
+	},
 }
 
 // sourceText is where an instance's code came from: the copy's path, or the commit.
@@ -61,14 +70,7 @@ func sourceText(r deploy.Row) string {
 	case "UNCOMMITTED_COPY", "UNCOMMITTED":
 		return r.SourceDir
 	}
-	return r.Source + "@" + shortCommit(r.Commit)
-}
-
-func shortID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
+	return r.Source + "@" + commitText(r.Commit)
 }
 
 func orDash(s string) string {

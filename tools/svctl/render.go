@@ -2,38 +2,45 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
-	"io"
-	"os"
 
-	"microwizard/deploy"
-	"microwizard/snapshot"
+	"microwizard/internal/svctl/agents"
+	"microwizard/internal/svctl/deploy"
 )
 
-// cmdRender prints the job `run` would submit. It copies, builds and submits
-// nothing: the paths in the job are those a run would create, and the commit
-// is the one SOURCE names now.
-func cmdRender(ctx context.Context, args []string, out io.Writer) error {
-	r, err := parseRequest(ctx, "render", args, nil)
-	if err != nil {
-		return err
-	}
-	// With Nomad reachable, pick the sidecar as run would; otherwise the
-	// pack's default stands.
-	if client, err := deploy.Connect(ctx, nil); err == nil {
-		if err := chooseSidecar(client, r.vars, os.Stderr); err != nil {
+var renderCommand = &command{
+	name:     "render",
+	args:     "SERVICE NAME [SOURCE]",
+	synopsis: "print the job a run would submit; submits nothing",
+	help: `
+Prints the Nomad job "svctl run" would submit with the same arguments. It
+copies, builds and submits nothing: the paths in the job are those a run
+would create, and the commit is the one SOURCE names now. Where the agents
+answer, the sidecar is chosen as run would choose it; else the pack's
+default stands.`,
+	minArgs: 2,
+	maxArgs: 3,
+	setup: func(fs *flag.FlagSet) action {
+		vars := varFlags{}
+		fs.Var(vars, "var", "set a pack variable, key=value (repeatable)")
+		return func(ctx context.Context, pos []string, out streams) error {
+			r, err := newRequest(ctx, pos, vars)
+			if err != nil {
+				return err
+			}
+			var chosen map[string]string
+			if nc, cc, err := agents.Both(); err == nil {
+				if chosen, err = chooseSidecar(deploy.New(nc, cc, nil), r.Request, out.stderr); err != nil {
+					return err
+				}
+			}
+			job, err := r.Render(r.planned(), chosen)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprint(out.stdout, job)
 			return err
 		}
-	}
-	snap := placeholderSnapshot(r)
-	if r.source.Kind == snapshot.Uncommitted {
-		snap.Dir = r.ws.Root
-	}
-	snap.Commit = r.commit
-	job, err := r.render(snap)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprint(out, job)
-	return err
+	},
 }

@@ -2,225 +2,108 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"microwizard/deploy"
-	"microwizard/deployname"
-	"microwizard/gobuild"
-	"microwizard/mesh"
-	"microwizard/pack"
-	"microwizard/snapshot"
+	"microwizard/internal/svctl/agents"
+	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/gobuild"
+	"microwizard/internal/svctl/mesh"
+	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/snapshot"
 )
 
-// svctlVars are the pack variables svctl sets itself for every run; --var
-// cannot override them, or the job would differ from what was asked for.
-var svctlVars = []string{"job_name", "deploy_name", "source", "source_dir", "commit", "binary"}
-
-// request is a checked `run` or `render` command line.
-type request struct {
-	ws      *workspace
-	service string
-	name    string
-	source  snapshot.Source
-	typed   string // SOURCE as typed ("" for HEAD)
-	commit  string // the commit SOURCE names now (HEAD's for the working tree)
-	packDir string
-	pack    *pack.Pack
-	build   *buildSpec
-	vars    varFlags
-	jobID   string
-	runDir  string
-}
-
-// parseRequest checks everything about a run that can be checked without
-// touching anything: NAME, SOURCE, SERVICE, the pack and the --var values.
-func parseRequest(ctx context.Context, cmd string, args []string, extra func(*flag.FlagSet)) (*request, error) {
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	vars := varFlags{}
-	fs.Var(vars, "var", "set a pack variable, key=value (repeatable)")
-	if extra != nil {
-		extra(fs)
-	}
-	pos, err := parseArgs(fs, args, 2, 3, "SERVICE NAME [SOURCE]")
-	if err != nil {
-		return nil, err
-	}
-	r := &request{service: pos[0], name: pos[1], vars: vars}
-	if err := deployname.Validate(r.name); err != nil {
-		return nil, usageError{err.Error()}
-	}
-	if len(pos) == 3 {
-		r.typed = pos[2]
-	}
-	if r.source, err = snapshot.ParseSource(r.typed); err != nil {
-		return nil, usageError{err.Error()}
-	}
-	for _, k := range svctlVars {
-		if _, ok := vars[k]; ok {
-			return nil, usageError{fmt.Sprintf("--var %s: svctl sets %s itself for every run", k, k)}
+var runCommand = &command{
+	name:     "run",
+	args:     "SERVICE NAME [SOURCE]",
+	synopsis: "add one instance of NAME, built from SOURCE",
+	help: `
+Copies SOURCE into a new directory under the data dir, builds the service's
+package there (the pack's build.hcl), renders the pack into one Nomad job,
+submits it and follows it until the new instance passes its checks in Consul.
+Each run adds one instance and leaves the others alone. Bad input is refused
+before anything happens (exit 2); a run that fails leaves nothing behind.`,
+	minArgs: 2,
+	maxArgs: 3,
+	setup: func(fs *flag.FlagSet) action {
+		vars := varFlags{}
+		fs.Var(vars, "var", "set a pack variable, key=value (repeatable)")
+		timeout := fs.Duration("timeout", 90*time.Second, "how long to wait for the instance to be healthy in Consul")
+		return func(ctx context.Context, pos []string, out streams) error {
+			return runInstance(ctx, pos, vars, *timeout, out)
 		}
-	}
-	if r.ws, err = findWorkspace(); err != nil {
-		return nil, err
-	}
-	// An unknown ref is known now, before any agent is asked anything.
-	if r.commit, err = snapshot.ResolveCommit(ctx, r.ws.Root, r.source); err != nil {
-		return nil, err
-	}
-	if r.packDir, err = r.ws.packDir(r.service); err != nil {
-		return nil, usageError{err.Error()}
-	}
-	if r.pack, err = pack.Load(r.packDir); err != nil {
-		return nil, fmt.Errorf("load pack %s: %w", r.service, err)
-	}
-	if r.build, err = readBuildSpec(r.packDir); err != nil {
-		return nil, err
-	}
-	r.jobID = r.service + "-" + r.name + "-" + randomLetters(6)
-	r.runDir = filepath.Join(r.ws.DataDir, "runs", r.jobID)
-	// Check the user's --var values now, with placeholders for svctl's own.
-	if _, err := r.values(placeholderSnapshot(r)); err != nil {
-		return nil, usageError{err.Error()}
-	}
-	return r, nil
+	},
 }
 
-func placeholderSnapshot(r *request) snapshot.Snapshot {
-	return snapshot.Snapshot{Dir: filepath.Join(r.runDir, "src"), Kind: r.source.Kind, Source: r.typed}
-}
-
-// values are the pack variables for this run: svctl's plus the user's.
-func (r *request) values(snap snapshot.Snapshot) (pack.Values, error) {
-	over := map[string]string{}
-	for k, v := range r.vars {
-		over[k] = v
-	}
-	source := r.typed
-	if source == "" {
-		source = "HEAD"
-	}
-	over["job_name"] = r.jobID
-	over["deploy_name"] = r.name
-	over["source"] = source
-	over["source_dir"] = snap.Dir
-	over["commit"] = snap.Commit
-	over["binary"] = r.binaryPath()
-	return r.pack.Values(over)
-}
-
-func (r *request) binaryPath() string {
-	return filepath.Join(r.runDir, "bin", r.service)
-}
-
-// render renders the pack's one job template.
-func (r *request) render(snap snapshot.Snapshot) (string, error) {
-	vals, err := r.values(snap)
+// runInstance is `svctl run`: check input → agents → snapshot → build →
+// render → submit and follow → report.
+func runInstance(ctx context.Context, pos []string, vars varFlags, timeout time.Duration, out streams) (err error) {
+	r, err := newRequest(ctx, pos, vars)
 	if err != nil {
-		return "", err
+		return err
 	}
-	out, err := r.pack.Render(vals)
+	// The agents next: with them down nothing is copied or built.
+	nc, cc, err := agents.Both()
 	if err != nil {
-		return "", fmt.Errorf("render pack %s: %w", r.service, err)
+		return err
 	}
-	var jobs []string
-	for name := range out {
-		if strings.HasSuffix(name, ".nomad") || strings.HasSuffix(name, ".nomad.hcl") {
-			jobs = append(jobs, name)
+	// Without the service's mesh config Envoy would balance connections,
+	// not requests.
+	if err := mesh.CheckApplied(cc, r.Service); err != nil {
+		return err
+	}
+	d := deploy.New(nc, cc, out.stdout)
+	chosen, err := chooseSidecar(d, r.Request, out.stdout)
+	if err != nil {
+		return err
+	}
+	if _, err := r.Render(r.planned(), chosen); err != nil {
+		return &run.InputError{Msg: err.Error()}
+	}
+
+	// From here on the run makes things: a failure removes them all.
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(r.dir())
 		}
-	}
-	if len(jobs) != 1 {
-		return "", fmt.Errorf("pack %s renders %d jobs (%s); svctl runs packs with exactly one", r.service, len(jobs), strings.Join(jobs, ", "))
-	}
-	return out[jobs[0]], nil
-}
-
-func cmdRun(ctx context.Context, args []string, out io.Writer) error {
-	timeout := 90 * time.Second
-	r, err := parseRequest(ctx, "run", args, func(fs *flag.FlagSet) {
-		fs.DurationVar(&timeout, "timeout", timeout, "how long to wait for the instance to be healthy in Consul")
-	})
+	}()
+	snap, err := takeSnapshot(ctx, r, out)
 	if err != nil {
 		return err
 	}
-	// The agents first: with them down nothing is copied or built.
-	client, err := deploy.Connect(ctx, out)
+	fmt.Fprintf(out.stdout, "==> building %s from %s\n", r.Pack.Build.Package, snap.Dir)
+	build, err := buildService(ctx, r, snap)
 	if err != nil {
 		return err
 	}
-	// The service's mesh config must be applied: without it Envoy would
-	// balance connections, not requests.
-	if err := mesh.CheckApplied(client.Consul, r.service); err != nil {
-		return err
-	}
-	if err := chooseSidecar(client, r.vars, out); err != nil {
-		return err
-	}
-	if _, err := r.values(placeholderSnapshot(r)); err != nil {
-		return usageError{err.Error()}
-	}
-	t0 := time.Now()
-	snap, err := r.snapshot(ctx, out)
+	job, err := r.Render(run.Built{SourceDir: snap.Dir, Commit: snap.Commit, Binary: build.Binary}, chosen)
 	if err != nil {
 		return err
 	}
-	tCopy := time.Since(t0)
-
-	t1 := time.Now()
-	fmt.Fprintf(out, "==> building %s from %s\n", r.build.Build.Package, snap.Dir)
-	if err := os.MkdirAll(filepath.Dir(r.binaryPath()), 0o755); err != nil {
-		r.discard()
-		return fmt.Errorf("create %s: %w", filepath.Dir(r.binaryPath()), err)
-	}
-	if _, err := gobuild.Build(ctx, snap.Dir, r.build.Build.Package, r.binaryPath()); err != nil {
-		r.discard()
-		var cerr *gobuild.CompileError
-		if errors.As(err, &cerr) {
-			return fmt.Errorf("the source does not compile; nothing was submitted:\n%s", strings.TrimRight(cerr.Output, "\n"))
-		}
-		return fmt.Errorf("build: %w; nothing was submitted", err)
-	}
-	tBuild := time.Since(t1)
-
-	job, err := r.render(snap)
-	if err != nil {
-		r.discard()
-		return err
-	}
-	jobPath := filepath.Join(r.runDir, "job.nomad.hcl")
+	jobPath := filepath.Join(r.dir(), "job.nomad.hcl")
 	if err := os.WriteFile(jobPath, []byte(job), 0o644); err != nil {
-		r.discard()
-		return fmt.Errorf("keep rendered job: %w", err)
+		return fmt.Errorf("keep the rendered job: %w", err)
 	}
-	fmt.Fprintf(out, "==> rendered job: %s\n", jobPath)
-
-	t2 := time.Now()
-	inst, err := client.Run(ctx, job, timeout)
+	fmt.Fprintf(out.stdout, "==> rendered job: %s\n", jobPath)
+	inst, err := d.Run(ctx, job, timeout)
 	if err != nil {
 		return err
 	}
-	tDeploy := time.Since(t2)
-	fmt.Fprintf(out, "\n%s %s is running: job %s, allocation %s, at %s\n", r.service, r.name, inst.JobID, inst.AllocID[:8], inst.Address)
-	fmt.Fprintf(out, "timings: copy %s, build %s, submit to healthy %s, total %s\n",
-		round(tCopy), round(tBuild), round(tDeploy), round(time.Since(t0)))
+	fmt.Fprintf(out.stdout, "\n%s %s is running: job %s, allocation %s, at %s\n", r.Service, r.Name, inst.JobID, run.ShortID(inst.AllocID), inst.Address)
+	fmt.Fprintf(out.stdout, "timings: copy %s, build %s, submit to healthy %s, total %s\n",
+		round(snap.Took), round(build.Duration), round(inst.Elapsed), round(snap.Took+build.Duration+inst.Elapsed))
 	return nil
 }
 
-// snapshot takes the source into the run's directory and says what it took.
-func (r *request) snapshot(ctx context.Context, out io.Writer) (snapshot.Snapshot, error) {
-	if err := os.MkdirAll(r.runDir, 0o755); err != nil {
-		return snapshot.Snapshot{}, fmt.Errorf("create run directory: %w", err)
-	}
-	snap, err := snapshot.Take(ctx, r.ws.Root, r.source, filepath.Join(r.runDir, "src"))
+// takeSnapshot takes the source into the run's directory and says what it took.
+func takeSnapshot(ctx context.Context, r *request, out streams) (snapshot.Snapshot, error) {
+	snap, err := snapshot.Take(ctx, r.ws.Root, r.Source, filepath.Join(r.dir(), "src"))
 	if err != nil {
-		r.discard()
 		return snap, err
 	}
 	switch snap.Kind {
@@ -229,36 +112,35 @@ func (r *request) snapshot(ctx context.Context, out io.Writer) (snapshot.Snapsho
 		if snap.Dirty {
 			dirty = ", with uncommitted changes"
 		}
-		fmt.Fprintf(out, "==> copied the working tree (%d files, %s%s) to %s\n", snap.Files, shortCommit(snap.Commit), dirty, snap.Dir)
+		fmt.Fprintf(out.stdout, "==> copied the working tree (%d files, %s%s) to %s\n", snap.Files, commitText(snap.Commit), dirty, snap.Dir)
 	case snapshot.Uncommitted:
-		fmt.Fprintf(out, "==> using the live working tree %s (no copy)\n", snap.Dir)
+		fmt.Fprintf(out.stdout, "==> using the live working tree %s (no copy)\n", snap.Dir)
 	default:
-		fmt.Fprintf(out, "==> exported commit %s (%d files) to %s\n", shortCommit(snap.Commit), snap.Files, snap.Dir)
+		fmt.Fprintf(out.stdout, "==> exported commit %s (%d files) to %s\n", commitText(snap.Commit), snap.Files, snap.Dir)
 	}
 	return snap, nil
 }
 
-// discard removes what a failed run made, so nothing half-made is left.
-func (r *request) discard() { _ = os.RemoveAll(r.runDir) }
+// buildService builds the pack's package from the snapshot into the run's
+// directory. A compile error says that nothing was submitted.
+func buildService(ctx context.Context, r *request, snap snapshot.Snapshot) (gobuild.Result, error) {
+	if err := os.MkdirAll(filepath.Dir(r.binaryPath()), 0o755); err != nil {
+		return gobuild.Result{}, fmt.Errorf("create %s: %w", filepath.Dir(r.binaryPath()), err)
+	}
+	res, err := gobuild.Build(ctx, snap.Dir, r.Pack.Build.Package, r.binaryPath())
+	var cerr *gobuild.CompileError
+	switch {
+	case errors.As(err, &cerr):
+		return res, fmt.Errorf("the source does not compile; nothing was submitted:\n%s", strings.TrimRight(cerr.Output, "\n"))
+	case err != nil:
+		return res, fmt.Errorf("%w; nothing was submitted", err)
+	}
+	return res, nil
+}
 
-func shortCommit(c string) string {
+func commitText(c string) string {
 	if c == "" {
 		return "no commit"
 	}
-	if len(c) > 12 {
-		return c[:12]
-	}
-	return c
-}
-
-func round(d time.Duration) string { return d.Round(10 * time.Millisecond).String() }
-
-func randomLetters(n int) string {
-	const letters = "abcdefghijklmnopqrstuvwxyz"
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = letters[int(b[i])%len(letters)]
-	}
-	return string(b)
+	return run.ShortID(c)
 }

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2/hclsimple"
 )
 
 // workspace is the repository svctl works in: its packs and its data dir.
@@ -75,20 +74,4 @@ func (ws *workspace) packDir(service string) (string, error) {
 		return "", fmt.Errorf("unknown service %q: no packs in %s", service, ws.Packs)
 	}
 	return "", fmt.Errorf("unknown service %q: known services (packs in %s): %s", service, ws.Packs, strings.Join(known, ", "))
-}
-
-// buildSpec is a pack's build.hcl: how svctl builds the service.
-type buildSpec struct {
-	Build struct {
-		Package string `hcl:"package"`
-	} `hcl:"build,block"`
-}
-
-func readBuildSpec(packDir string) (*buildSpec, error) {
-	var spec buildSpec
-	path := filepath.Join(packDir, "build.hcl")
-	if err := hclsimple.DecodeFile(path, nil, &spec); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	return &spec, nil
 }

@@ -5,44 +5,41 @@ import (
 	"io"
 	"os/exec"
 
-	"microwizard/deploy"
+	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/run"
 )
 
-// chooseSidecar sets the pack's sidecar variable to what the Nomad client can
-// run, unless the user chose with --var sidecar: Nomad's default (Envoy under
-// docker) where a node has a healthy docker driver, else the host's envoy
-// binary under raw_exec, else Consul's built-in proxy. It says which.
-func chooseSidecar(c *deploy.Client, vars varFlags, out io.Writer) error {
-	if _, chosen := vars["sidecar"]; chosen {
-		return nil
+// chooseSidecar returns the pack variables for the sidecar the Nomad
+// clients can run, unless the user chose one with --var sidecar: Nomad's
+// default (Envoy under docker) where a node has a healthy docker driver,
+// else the host's envoy binary under raw_exec, else Consul's built-in proxy.
+// It says which. The user's own values lie over what it returns.
+func chooseSidecar(d *deploy.Client, r *run.Request, out io.Writer) (map[string]string, error) {
+	if _, chosen := r.Var("sidecar"); chosen {
+		return nil, nil
 	}
-	nodes, _, err := c.Nomad.Nodes().List(nil)
+	nodes, err := d.Nodes()
 	if err != nil {
-		return fmt.Errorf("list Nomad nodes: %w", err)
+		return nil, err
 	}
 	for _, n := range nodes {
-		if d := n.Drivers["docker"]; n.Status == "ready" && d != nil && d.Healthy {
-			vars["sidecar"] = "envoy"
+		if n.Ready && n.HealthyDrivers["docker"] {
 			fmt.Fprintln(out, "==> sidecar: Envoy under docker (Nomad's default)")
-			return nil
+			return map[string]string{"sidecar": "envoy"}, nil
 		}
 	}
 	if p, err := exec.LookPath("envoy"); err == nil {
-		vars["sidecar"] = "envoy_raw_exec"
-		if _, set := vars["envoy_binary"]; !set {
-			vars["envoy_binary"] = p
+		vals := map[string]string{"sidecar": "envoy_raw_exec", "envoy_binary": p}
+		if v, set := r.Var("envoy_binary"); set {
+			p = v
 		}
-		fmt.Fprintf(out, "==> sidecar: Envoy from %s under raw_exec (no docker driver)\n", vars["envoy_binary"])
-		return nil
+		fmt.Fprintf(out, "==> sidecar: Envoy from %s under raw_exec (no docker driver)\n", p)
+		return vals, nil
 	}
 	p, err := exec.LookPath("consul")
 	if err != nil {
-		return fmt.Errorf("no sidecar can run here: no docker driver, and neither envoy nor consul on PATH")
-	}
-	vars["sidecar"] = "consul_proxy"
-	if _, set := vars["consul_binary"]; !set {
-		vars["consul_binary"] = p
+		return nil, fmt.Errorf("no sidecar can run here: no docker driver, and neither envoy nor consul on PATH")
 	}
 	fmt.Fprintln(out, "==> sidecar: Consul's built-in proxy (L4; no docker driver, no envoy on PATH)")
-	return nil
+	return map[string]string{"sidecar": "consul_proxy", "consul_binary": p}, nil
 }

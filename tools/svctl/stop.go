@@ -4,31 +4,39 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 
-	"microwizard/deploy"
-	"microwizard/deployname"
+	"microwizard/internal/svctl/agents"
+	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/run"
 )
 
-func cmdStop(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("stop", flag.ContinueOnError)
-	one := fs.Bool("one", false, "remove only the newest instance of NAME (the original svkill)")
-	pos, err := parseArgs(fs, args, 1, 1, "NAME")
-	if err != nil {
-		return err
-	}
-	name := pos[0]
-	if err := deployname.Validate(name); err != nil {
-		return usageError{err.Error()}
-	}
-	client, err := deploy.Connect(ctx, out)
-	if err != nil {
-		return err
-	}
-	stopped, err := client.Stop(ctx, name, *one)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "stopped %d instance(s) of %s\n", len(stopped), name)
-	return nil
+var stopCommand = &command{
+	name:     "stop",
+	args:     "NAME",
+	synopsis: "remove every instance of NAME (-one: the newest only)",
+	help: `
+Removes every instance of NAME, or with -one only the newest (the original
+svkill). Each instance leaves Consul first and finishes what it is serving,
+so no request fails. Returns once every stopped allocation has ended.`,
+	minArgs: 1,
+	maxArgs: 1,
+	setup: func(fs *flag.FlagSet) action {
+		one := fs.Bool("one", false, "remove only the newest instance of NAME (the original svkill)")
+		return func(ctx context.Context, pos []string, out streams) error {
+			name := pos[0]
+			if err := run.ValidateName(name); err != nil {
+				return usageError{err.Error()}
+			}
+			nc, cc, err := agents.Both()
+			if err != nil {
+				return err
+			}
+			stopped, err := deploy.New(nc, cc, out.stdout).Stop(ctx, name, *one)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out.stdout, "stopped %d instance(s) of %s\n", len(stopped), name)
+			return nil
+		}
+	},
 }

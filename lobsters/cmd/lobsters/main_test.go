@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/dbtest"
+	"microwizard/internal/testenv/mariadbtest"
 )
 
 // syncBuffer is a bytes.Buffer safe to write from the process's output
@@ -50,7 +50,7 @@ func freeAddr(t *testing.T) string {
 
 // SIGTERM lets a /popular request in flight finish, then the process exits 0.
 func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
-	db := dbtest.New(t)
+	db := mariadbtest.New(t)
 	bin := filepath.Join(t.TempDir(), "lobsters")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

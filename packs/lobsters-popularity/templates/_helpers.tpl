@@ -56,3 +56,24 @@
 [[- fail (printf "variable sidecar: %q is not one of envoy, envoy_raw_exec, consul_proxy" $sidecar) -]]
 [[- end -]]
 [[- end -]]
+
+[[- /*
+  meta_attributes takes (list INDENT .) and writes the meta variable's
+  entries, one "key = value" line each in key order, each line starting with
+  INDENT and the "=" aligned as nomad fmt aligns them. A key must be an HCL
+  identifier.
+*/ -]]
+[[- define "meta_attributes" -]]
+[[- $indent := index . 0 -]]
+[[- $meta := var "meta" (index . 1) -]]
+[[- $width := 0 -]]
+[[- range $k, $v := $meta -]]
+[[- if gt (len $k) $width ]][[ $width = len $k ]][[ end -]]
+[[- end -]]
+[[- range $k, $v := $meta ]]
+[[- if not (regexMatch "^[A-Za-z_][A-Za-z0-9_-]*$" $k) -]]
+[[- fail (printf "variable meta has the key %q, which is not an HCL identifier" $k) -]]
+[[- end ]]
+[[ $indent ]][[ printf "%-*s" $width $k ]] = [[ template "checked_string" (list (printf "meta.%s" $k) $v) ]]
+[[- end -]]
+[[- end -]]

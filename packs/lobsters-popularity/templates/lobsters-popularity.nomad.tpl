@@ -15,12 +15,7 @@ job [[ template "string_var" (list "job_name" .) ]] {
   type        = "service"
 
   meta {
-    svctl       = "1"
-    service     = [[ template "hcl_string" $name ]]
-    deploy_name = [[ template "string_var" (list "deploy_name" .) ]]
-    source      = [[ template "string_var" (list "source" .) ]]
-    commit      = [[ template "string_var" (list "commit" .) ]]
-    source_dir  = [[ template "string_var" (list "source_dir" .) ]]
+    [[- template "meta_attributes" (list "    " .) ]]
   }
 
   # Each run is a job of its own, so an update only happens when the same
@@ -86,10 +81,7 @@ job [[ template "string_var" (list "job_name" .) ]] {
       tags = [ [[- template "string_var" (list "deploy_name" .) -]] ]
 
       meta {
-        deploy_name = [[ template "string_var" (list "deploy_name" .) ]]
-        source      = [[ template "string_var" (list "source" .) ]]
-        commit      = [[ template "string_var" (list "commit" .) ]]
-        source_dir  = [[ template "string_var" (list "source_dir" .) ]]
+        [[- template "meta_attributes" (list "        " .) ]]
       }
 
       check {

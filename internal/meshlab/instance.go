@@ -1,0 +1,167 @@
+package meshlab
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"microwizard/internal/testenv/mariadbtest"
+
+	"microwizard/internal/svctl/jobspec"
+	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/snapshot"
+)
+
+// Instance is one instance of lobsters-popularity: one run of the pack, as
+// `svctl run lobsters-popularity VERSION` makes it.
+type Instance struct {
+	Version   string // the deploy name, e.g. lobpop_v1
+	AllocID   string // the allocation it stands for: the "instance" /popular shows
+	ServiceID string // its Consul service ID, as Nomad names it
+	JobName   string // the rendered job's ID
+	JobFile   string // the rendered job, kept in the lab's jobs/
+	URL       string // the service itself, without the mesh: http://127.0.0.1:PORT/
+
+	alloc *allocation
+	db    *mariadbtest.Forwarder
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// AddInstance runs one instance of the service built as binary (the lab's
+// EfficientBinary or SlowBinary, or any other build) under the deploy name
+// version. It renders the pack for the run as svctl does, registers the
+// instance as the rendered job says, and returns once the instance passes its
+// checks and the monolith's Envoy lists it as a healthy endpoint.
+func (l *Lab) AddInstance(ctx context.Context, version, binary string) (i *Instance, err error) {
+	db, dsn, err := mariadbtest.NewForwarder(l.opts.DSN)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	sourceDir, ok := l.sourceDirs[binary]
+	l.mu.Unlock()
+	if !ok {
+		sourceDir = filepath.Dir(binary)
+	}
+	// The run svctl would make, with the lab's sidecar and database.
+	req, err := run.NewRequest(l.pack, version, snapshot.Source{Kind: snapshot.UncommittedCopy}, map[string]string{
+		"dsn":          dsn,
+		"sidecar":      "envoy_raw_exec",
+		"envoy_binary": l.envoyBin,
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	jobName := req.JobID
+	text, err := req.Render(run.Built{SourceDir: sourceDir, Binary: binary}, nil)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	jobFile := filepath.Join(l.dir, "jobs", jobName+".nomad.hcl")
+	if err := os.WriteFile(jobFile, []byte(text), 0o644); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("keep the rendered job: %w", err)
+	}
+	job, err := jobspec.Parse(jobFile, []byte(text), nil)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	l.logf("starting %s (%s)", version, jobName)
+	alloc, err := l.runAllocation(ctx, job, version)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("run %s: %w", jobName, err)
+	}
+	i = &Instance{
+		Version:   version,
+		AllocID:   alloc.id,
+		ServiceID: alloc.reg.ID,
+		JobName:   jobName,
+		JobFile:   jobFile,
+		URL:       fmt.Sprintf("http://%s:%d/", alloc.placement.Address, alloc.placement.ServicePort),
+		alloc:     alloc,
+		db:        db,
+	}
+	l.mu.Lock()
+	l.instances = append(l.instances, i)
+	l.mu.Unlock()
+	if err := l.waitInRotation(ctx, i, true); err != nil {
+		i.kill()
+		return nil, err
+	}
+	return i, nil
+}
+
+// waitInRotation waits until the monolith's Envoy lists the instance as a
+// healthy endpoint of its upstream (in), or no longer does (!in).
+func (l *Lab) waitInRotation(ctx context.Context, i *Instance, in bool) error {
+	host := fmt.Sprintf("%s:%d", i.alloc.placement.Address, i.alloc.placement.SidecarPort)
+	service := i.alloc.reg.Name
+	return poll(ctx, healthyTimeout, l.monolith.sidecar.proc, func() (bool, error) {
+		hosts, err := l.monolith.sidecar.healthyHosts(ctx, service)
+		return err == nil && hosts[host] == in, nil
+	}, func() string {
+		return fmt.Sprintf("the monolith's Envoy still does not see %s (%s) as in rotation = %v", i.Version, host, in)
+	})
+}
+
+// InRotation reports whether the monolith's Envoy lists the instance as a
+// healthy endpoint now.
+func (i *Instance) InRotation(ctx context.Context) (bool, error) {
+	lab := i.alloc.lab
+	hosts, err := lab.monolith.sidecar.healthyHosts(ctx, i.alloc.reg.Name)
+	if err != nil {
+		return false, err
+	}
+	return hosts[fmt.Sprintf("%s:%d", i.alloc.placement.Address, i.alloc.placement.SidecarPort)], nil
+}
+
+// Health returns the status of the instance's checks in Consul: passing,
+// warning or critical.
+func (i *Instance) Health() (string, error) { return i.alloc.lab.checkStatus(i.ServiceID) }
+
+// CutDB cuts the instance off its database: its open connections are closed
+// and new ones refused, so its /health fails until RestoreDB.
+func (i *Instance) CutDB() { i.db.Cut() }
+
+// RestoreDB gives the instance its database back.
+func (i *Instance) RestoreDB() { i.db.Restore() }
+
+// Stop removes the instance as `svctl stop` does: out of Consul first, then
+// after the job's shutdown_delay its service and sidecar stop, so no request
+// is cut off. It may be called more than once.
+func (i *Instance) Stop() error {
+	i.stopOnce.Do(func() { i.stopErr = i.end(true) })
+	return i.stopErr
+}
+
+// kill stops the instance at once (Lab.Close).
+func (i *Instance) kill() error {
+	i.stopOnce.Do(func() { i.stopErr = i.end(false) })
+	return i.stopErr
+}
+
+func (i *Instance) end(drain bool) error {
+	err := i.alloc.stop(drain)
+	i.db.Close()
+	lab := i.alloc.lab
+	lab.mu.Lock()
+	for k, x := range lab.instances {
+		if x == i {
+			lab.instances = append(lab.instances[:k], lab.instances[k+1:]...)
+			break
+		}
+	}
+	lab.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("stop %s: %w", i.JobName, err)
+	}
+	return nil
+}

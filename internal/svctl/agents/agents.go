@@ -1,0 +1,95 @@
+// Package agents connects svctl to the Nomad and Consul agents, configured
+// from the environment exactly as the official CLIs read it (NOMAD_ADDR,
+// NOMAD_TOKEN, NOMAD_REGION, ..., CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, ...),
+// and checks that each answers. An agent that does not answer gives one line
+// naming it and where it was looked for.
+package agents
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	consul "github.com/hashicorp/consul/api"
+	nomad "github.com/hashicorp/nomad/api"
+)
+
+// UnreachableError says which agent did not answer, and where it was looked for.
+type UnreachableError struct {
+	Agent string // "nomad" or "consul"
+	Addr  string
+	Env   string // the variable that sets Addr
+	Err   error
+}
+
+func (e *UnreachableError) Error() string {
+	reason := e.Err.Error()
+	var opErr *net.OpError
+	var uerr *url.Error
+	switch {
+	case errors.As(e.Err, &opErr):
+		reason = opErr.Error()
+	case errors.As(e.Err, &uerr):
+		reason = uerr.Err.Error()
+	default:
+		// The Nomad client flattens the network error into its message.
+		if i := strings.LastIndex(reason, "dial "); i >= 0 {
+			reason = reason[i:]
+		}
+	}
+	return fmt.Sprintf("%s: no agent answers at %s (%s): %s", e.Agent, e.Addr, e.Env, reason)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Nomad returns a client of the Nomad agent the environment names, once it
+// has answered.
+func Nomad() (*nomad.Client, error) {
+	cfg := nomad.DefaultConfig()
+	c, err := nomad.NewClient(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("nomad client for %s: %w", cfg.Address, err)
+	}
+	if _, err := c.Agent().Self(); err != nil {
+		return nil, &UnreachableError{Agent: "nomad", Addr: cfg.Address, Env: "NOMAD_ADDR", Err: err}
+	}
+	return c, nil
+}
+
+// Consul returns a client of the Consul agent the environment names, once
+// it has answered.
+func Consul() (*consul.Client, error) {
+	cfg := consul.DefaultConfig()
+	addr := consulURL(cfg)
+	c, err := consul.NewClient(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("consul client for %s: %w", addr, err)
+	}
+	if _, err := c.Status().Leader(); err != nil {
+		return nil, &UnreachableError{Agent: "consul", Addr: addr, Env: "CONSUL_HTTP_ADDR", Err: err}
+	}
+	return c, nil
+}
+
+// Both returns clients of both agents, Nomad first.
+func Both() (*nomad.Client, *consul.Client, error) {
+	n, err := Nomad()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := Consul()
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, c, nil
+}
+
+func consulURL(cfg *consul.Config) string {
+	scheme := cfg.Scheme
+	if scheme == "" {
+		scheme = "http"
+	}
+	return scheme + "://" + cfg.Address
+}

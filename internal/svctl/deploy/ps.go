@@ -1,0 +1,76 @@
+package deploy
+
+import (
+	"fmt"
+	"sort"
+
+	consul "github.com/hashicorp/consul/api"
+)
+
+// Row is one instance for `svctl ps`.
+type Row struct {
+	Service      string `json:"service"`
+	Name         string `json:"name"`
+	JobID        string `json:"job_id"`
+	AllocID      string `json:"alloc_id"`
+	Source       string `json:"source"`
+	Commit       string `json:"commit"`
+	SourceDir    string `json:"source_dir"`
+	Address      string `json:"address"`
+	NomadStatus  string `json:"nomad_status"`
+	ConsulHealth string `json:"consul_health"`
+}
+
+// Instances lists every live allocation of the jobs svctl ran, with its
+// Nomad status and Consul health; service "" means every service.
+func (c *Client) Instances(service string) ([]Row, error) {
+	jobs, err := c.Jobs(service)
+	if err != nil {
+		return nil, err
+	}
+	var rows []Row
+	for _, j := range jobs {
+		allocs, _, err := c.nomad.Jobs().Allocations(j.ID, false, nil)
+		if err != nil {
+			return nil, fmt.Errorf("allocations of %s: %w", j.ID, err)
+		}
+		sort.Slice(allocs, func(i, k int) bool { return allocs[i].CreateIndex < allocs[k].CreateIndex })
+		for _, a := range allocs {
+			if a.DesiredStatus != "run" {
+				continue
+			}
+			r := Row{
+				Service: j.Service, Name: j.Name, JobID: j.ID, AllocID: a.ID,
+				Source: j.Source, Commit: j.Commit, SourceDir: j.SourceDir,
+				NomadStatus: a.ClientStatus, ConsulHealth: "unregistered",
+			}
+			if err := c.fillHealth(&r); err != nil {
+				return nil, err
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows, nil
+}
+
+func (c *Client) fillHealth(r *Row) error {
+	app, err := c.entryFor(r.Service, r.AllocID)
+	if err != nil {
+		return err
+	}
+	side, err := c.entryFor(r.Service+"-sidecar-proxy", r.AllocID)
+	if err != nil {
+		return err
+	}
+	if app != nil {
+		r.ConsulHealth = app.Checks.AggregatedStatus()
+		r.Address = fmt.Sprintf("%s:%d", app.Service.Address, app.Service.Port)
+	}
+	if side != nil {
+		r.Address = fmt.Sprintf("%s:%d", side.Service.Address, side.Service.Port)
+		if s := side.Checks.AggregatedStatus(); s != consul.HealthPassing && r.ConsulHealth == consul.HealthPassing {
+			r.ConsulHealth = "sidecar " + s
+		}
+	}
+	return nil
+}

@@ -1,0 +1,376 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	consul "github.com/hashicorp/consul/api"
+	nomad "github.com/hashicorp/nomad/api"
+
+	"microwizard/internal/svctl/run"
+)
+
+// Instance is one running copy of a service, as svctl started it.
+type Instance struct {
+	JobID   string
+	AllocID string
+	Service string // Consul service name
+	Address string // the sidecar's (or the service's) address in Consul
+	Elapsed time.Duration
+}
+
+// HealthError is returned when an instance did not become healthy in time or
+// its task failed: it carries what the user needs to see why.
+type HealthError struct {
+	JobID, AllocID string
+	Reason         string
+	Events         []string // the failing tasks' events, oldest first
+	LogTails       map[string]string
+}
+
+func (e *HealthError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "job %s, allocation %s: %s", e.JobID, run.ShortID(e.AllocID), e.Reason)
+	for _, ev := range e.Events {
+		fmt.Fprintf(&b, "\n    %s", ev)
+	}
+	tasks := make([]string, 0, len(e.LogTails))
+	for t := range e.LogTails {
+		tasks = append(tasks, t)
+	}
+	sort.Strings(tasks)
+	for _, t := range tasks {
+		fmt.Fprintf(&b, "\n--- last lines of %s ---\n%s", t, strings.TrimRight(e.LogTails[t], "\n"))
+	}
+	return b.String()
+}
+
+// Parse turns job HCL into a job, using the Nomad agent's own parser so that
+// what is checked is exactly what would run.
+func (c *Client) Parse(jobHCL string) (*nomad.Job, error) {
+	job, err := c.nomad.Jobs().ParseHCLOpts(&nomad.JobsParseRequest{JobHCL: jobHCL, Canonicalize: true})
+	if err != nil {
+		return nil, fmt.Errorf("parse job: %w", err)
+	}
+	return job, nil
+}
+
+// Run submits a new job and follows it until its one instance is healthy in
+// Consul, printing progress. A job with the same ID must not exist: a run
+// never replaces or restarts what already runs. If the instance does not
+// become healthy within timeout, the job is stopped and purged and the error
+// (a *HealthError where a task ran) says why.
+func (c *Client) Run(ctx context.Context, jobHCL string, timeout time.Duration) (*Instance, error) {
+	start := time.Now()
+	job, err := c.Parse(jobHCL)
+	if err != nil {
+		return nil, err
+	}
+	if job.ID == nil || len(job.TaskGroups) != 1 || len(job.TaskGroups[0].Services) == 0 {
+		return nil, errors.New("job must have an ID and exactly one group with a service")
+	}
+	jobID, service := *job.ID, job.TaskGroups[0].Services[0].Name
+
+	resp, _, err := c.nomad.Jobs().EnforceRegister(job, 0, nil)
+	if err != nil {
+		return nil, fmt.Errorf("submit job %s: %w", jobID, err)
+	}
+	c.printf("==> %s: submitted job %q\n", stamp(), jobID)
+
+	addr, allocID, err := c.follow(ctx, jobID, resp.EvalID, service, timeout)
+	if err != nil {
+		// A run that failed leaves nothing behind: what was submitted goes.
+		if derr := c.remove(context.WithoutCancel(ctx), jobID); derr != nil {
+			return nil, fmt.Errorf("%w\n(stopping job %s failed too: %v)", err, jobID, derr)
+		}
+		c.printf("==> %s: stopped and purged job %q\n", stamp(), jobID)
+		return nil, err
+	}
+	inst := &Instance{JobID: jobID, AllocID: allocID, Service: service, Address: addr, Elapsed: time.Since(start)}
+	c.printf("==> %s: instance %s of %s is healthy in Consul at %s (%.1fs)\n", stamp(), run.ShortID(allocID), service, addr, inst.Elapsed.Seconds())
+	return inst, nil
+}
+
+// follow waits for the job's evaluation, its allocation, and the instance's
+// health in Consul, for at most timeout.
+func (c *Client) follow(ctx context.Context, jobID, evalID, service string, timeout time.Duration) (addr, allocID string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := c.followEval(ctx, evalID); err != nil {
+		return "", "", fmt.Errorf("job %s: %w", jobID, err)
+	}
+	if allocID, err = c.waitAlloc(ctx, jobID); err != nil {
+		return "", "", fmt.Errorf("job %s: %w", jobID, err)
+	}
+	addr, err = c.followAlloc(ctx, jobID, allocID, service)
+	return addr, allocID, err
+}
+
+// followEval waits for the evaluation to finish and turns placement failures
+// into an error that says what was missing.
+func (c *Client) followEval(ctx context.Context, evalID string) error {
+	c.printf("    Monitoring evaluation %q\n", run.ShortID(evalID))
+	last := ""
+	for {
+		ev, _, err := c.nomad.Evaluations().Info(evalID, nil)
+		if err != nil {
+			return fmt.Errorf("evaluation %s: %w", run.ShortID(evalID), err)
+		}
+		if ev.Status != last {
+			c.printf("    Evaluation status %q\n", ev.Status)
+			last = ev.Status
+		}
+		if len(ev.FailedTGAllocs) > 0 {
+			return fmt.Errorf("placement failed: %s", placementFailure(ev.FailedTGAllocs))
+		}
+		switch ev.Status {
+		case "complete":
+			return nil
+		case "failed", "canceled":
+			return fmt.Errorf("evaluation %s %s: %s", run.ShortID(evalID), ev.Status, ev.StatusDescription)
+		}
+		if err := sleep(ctx, c.poll()); err != nil {
+			return fmt.Errorf("waiting for evaluation %s: %w", run.ShortID(evalID), err)
+		}
+	}
+}
+
+func placementFailure(failed map[string]*nomad.AllocationMetric) string {
+	var parts []string
+	for group, m := range failed {
+		var why []string
+		for k, n := range m.ConstraintFiltered {
+			why = append(why, fmt.Sprintf("constraint %s filtered %d node(s)", k, n))
+		}
+		for k, n := range m.DimensionExhausted {
+			why = append(why, fmt.Sprintf("%s exhausted on %d node(s)", k, n))
+		}
+		for k, n := range m.ClassFiltered {
+			why = append(why, fmt.Sprintf("class %s filtered %d node(s)", k, n))
+		}
+		if m.NodesEvaluated == 0 {
+			why = append(why, "no eligible nodes")
+		}
+		sort.Strings(why)
+		parts = append(parts, fmt.Sprintf("group %q: %s", group, strings.Join(why, "; ")))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "; ")
+}
+
+// waitAlloc waits for the job's allocation to exist.
+func (c *Client) waitAlloc(ctx context.Context, jobID string) (string, error) {
+	for {
+		allocs, _, err := c.nomad.Jobs().Allocations(jobID, false, nil)
+		if err != nil {
+			return "", fmt.Errorf("list allocations: %w", err)
+		}
+		if len(allocs) > 0 {
+			sort.Slice(allocs, func(i, j int) bool { return allocs[i].CreateIndex > allocs[j].CreateIndex })
+			a := allocs[0]
+			c.printf("    Allocation %q created on node %q\n", run.ShortID(a.ID), a.NodeName)
+			return a.ID, nil
+		}
+		if err := sleep(ctx, c.poll()); err != nil {
+			return "", fmt.Errorf("waiting for an allocation: %w", err)
+		}
+	}
+}
+
+// followAlloc prints task events as they happen and returns once the
+// allocation's service and its sidecar pass their Consul checks.
+func (c *Client) followAlloc(ctx context.Context, jobID, allocID, service string) (string, error) {
+	seen := map[string]int{}
+	lastHealth := ""
+	var alloc *nomad.Allocation
+	fail := func(reason string) error {
+		herr := &HealthError{JobID: jobID, AllocID: allocID, Reason: reason}
+		if alloc != nil {
+			herr.Events, herr.LogTails = c.diagnose(alloc)
+		}
+		return herr
+	}
+	for {
+		a, _, err := c.nomad.Allocations().Info(allocID, nil)
+		if err != nil {
+			return "", fmt.Errorf("allocation %s: %w", run.ShortID(allocID), err)
+		}
+		alloc = a
+		c.printEvents(a, seen)
+		switch a.ClientStatus {
+		case "failed", "lost", "complete":
+			return "", fail("allocation " + a.ClientStatus)
+		}
+		if a.ClientStatus == "running" {
+			addr, health, err := c.allocHealth(service, allocID)
+			if err != nil {
+				return "", err
+			}
+			if health != lastHealth {
+				c.printf("    Consul: %s\n", health)
+				lastHealth = health
+			}
+			if addr != "" {
+				return addr, nil
+			}
+		}
+		if err := sleep(ctx, c.poll()); err != nil {
+			return "", fail("not healthy in Consul in time: " + lastHealth + c.failingChecks(service, allocID))
+		}
+	}
+}
+
+// failingChecks describes the allocation's Consul checks that do not pass,
+// with what they last saw. It asks the local agent, which runs the checks:
+// the catalog gets a check's output only when its status changes.
+func (c *Client) failingChecks(service, allocID string) string {
+	checks, err := c.consul.Agent().Checks()
+	if err != nil {
+		return ""
+	}
+	var lines []string
+	for _, chk := range checks {
+		if strings.Contains(chk.ServiceID, allocID) && chk.Status != consul.HealthPassing {
+			lines = append(lines, fmt.Sprintf("\n    check %q %s: %s", chk.Name, chk.Status, strings.TrimSpace(chk.Output)))
+		}
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "")
+}
+
+// printEvents prints each task event once.
+func (c *Client) printEvents(a *nomad.Allocation, seen map[string]int) {
+	tasks := make([]string, 0, len(a.TaskStates))
+	for t := range a.TaskStates {
+		tasks = append(tasks, t)
+	}
+	sort.Strings(tasks)
+	for _, t := range tasks {
+		evs := a.TaskStates[t].Events
+		for _, ev := range evs[seen[t]:] {
+			c.printf("    Task %q: %s\n", t, eventText(ev))
+		}
+		seen[t] = len(evs)
+	}
+}
+
+func eventText(ev *nomad.TaskEvent) string {
+	msg := ev.DisplayMessage
+	if msg == "" {
+		msg = ev.Message
+	}
+	if msg == "" {
+		return ev.Type
+	}
+	return ev.Type + ": " + msg
+}
+
+// allocHealth reports the Consul health of the allocation's service instance
+// and of its sidecar. It returns the address to reach the instance once both
+// pass, and "" while they do not.
+func (c *Client) allocHealth(service, allocID string) (addr, summary string, err error) {
+	app, err := c.entryFor(service, allocID)
+	if err != nil {
+		return "", "", err
+	}
+	side, err := c.entryFor(service+"-sidecar-proxy", allocID)
+	if err != nil {
+		return "", "", err
+	}
+	if app == nil {
+		return "", service + ": not registered yet", nil
+	}
+	appStatus := app.Checks.AggregatedStatus()
+	summary = fmt.Sprintf("%s %s", service, appStatus)
+	sideStatus := ""
+	if side != nil {
+		sideStatus = side.Checks.AggregatedStatus()
+		summary += fmt.Sprintf(", sidecar %s at %s:%d", sideStatus, side.Service.Address, side.Service.Port)
+	}
+	if appStatus != consul.HealthPassing {
+		return "", summary, nil
+	}
+	if side != nil {
+		if sideStatus != consul.HealthPassing {
+			return "", summary, nil
+		}
+		return fmt.Sprintf("%s:%d", side.Service.Address, side.Service.Port), summary, nil
+	}
+	return fmt.Sprintf("%s:%d", app.Service.Address, app.Service.Port), summary, nil
+}
+
+// entryFor finds the Consul catalog entry Nomad registered for an allocation:
+// Nomad's service IDs embed the allocation ID.
+func (c *Client) entryFor(service, allocID string) (*consul.ServiceEntry, error) {
+	entries, _, err := c.consul.Health().Service(service, "", false, nil)
+	if err != nil {
+		return nil, fmt.Errorf("consul health of %s: %w", service, err)
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Service.ID, allocID) {
+			return e, nil
+		}
+	}
+	return nil, nil
+}
+
+// diagnose collects the events of the allocation's tasks and the tail of
+// their stderr logs.
+func (c *Client) diagnose(a *nomad.Allocation) ([]string, map[string]string) {
+	var events []string
+	tails := map[string]string{}
+	tasks := make([]string, 0, len(a.TaskStates))
+	for t := range a.TaskStates {
+		tasks = append(tasks, t)
+	}
+	sort.Strings(tasks)
+	for _, t := range tasks {
+		for _, ev := range a.TaskStates[t].Events {
+			events = append(events, fmt.Sprintf("%s %s: %s", time.Unix(0, ev.Time).UTC().Format("15:04:05"), t, eventText(ev)))
+		}
+		if tail := c.logTail(a, t, 20); tail != "" {
+			tails[t] = tail
+		}
+	}
+	return events, tails
+}
+
+// logTail returns the last n lines of a task's stderr, or "" if unreadable.
+func (c *Client) logTail(a *nomad.Allocation, task string, n int) string {
+	rc, err := c.nomad.AllocFS().Cat(a, "alloc/logs/"+task+".stderr.0", nil)
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	var b strings.Builder
+	buf := make([]byte, 32*1024)
+	for {
+		k, err := rc.Read(buf)
+		b.WriteString(string(buf[:k]))
+		if err != nil {
+			break
+		}
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func stamp() string { return time.Now().UTC().Format(time.RFC3339) }

@@ -1,0 +1,158 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	nomad "github.com/hashicorp/nomad/api"
+
+	"microwizard/internal/svctl/run"
+)
+
+// Job is one svctl-run job as Nomad lists it.
+type Job struct {
+	ID string
+	run.Record
+	Status     string
+	SubmitTime time.Time
+}
+
+// Jobs lists the live (not dead) jobs svctl ran, oldest first; service ""
+// means every service.
+func (c *Client) Jobs(service string) ([]Job, error) {
+	stubs, _, err := c.nomad.Jobs().ListOptions(&nomad.JobListOptions{Fields: &nomad.JobListFields{Meta: true}}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	var out []Job
+	for _, s := range stubs {
+		rec, ok := run.ReadMeta(s.Meta)
+		if !ok || s.Status == "dead" {
+			continue
+		}
+		j := Job{ID: s.ID, Record: rec, Status: s.Status, SubmitTime: time.Unix(0, s.SubmitTime)}
+		if service != "" && j.Service != service {
+			continue
+		}
+		out = append(out, j)
+	}
+	sort.Slice(out, func(i, k int) bool { return out[i].SubmitTime.Before(out[k].SubmitTime) })
+	return out, nil
+}
+
+// NotFoundError says that no live instance has the NAME asked for.
+type NotFoundError struct {
+	Name  string
+	Known []string
+}
+
+func (e *NotFoundError) Error() string {
+	if len(e.Known) == 0 {
+		return fmt.Sprintf("no running instances named %q (nothing is running)", e.Name)
+	}
+	return fmt.Sprintf("no running instances named %q (running: %s)", e.Name, strings.Join(e.Known, ", "))
+}
+
+// Stop removes every instance of NAME, or only the newest with one. Each
+// instance leaves Consul first (the job's shutdown_delay gives proxies time
+// to stop sending it requests), then its tasks get SIGTERM and finish what
+// they are serving. Stop returns once every stopped allocation is terminal.
+func (c *Client) Stop(ctx context.Context, name string, one bool) ([]Job, error) {
+	all, err := c.Jobs("")
+	if err != nil {
+		return nil, err
+	}
+	var hit []Job
+	known := map[string]bool{}
+	for _, j := range all {
+		known[j.Name] = true
+		if j.Name == name {
+			hit = append(hit, j)
+		}
+	}
+	if len(hit) == 0 {
+		names := make([]string, 0, len(known))
+		for n := range known {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, &NotFoundError{Name: name, Known: names}
+	}
+	if one {
+		hit = hit[len(hit)-1:]
+	}
+	for _, j := range hit {
+		if _, _, err := c.nomad.Jobs().Deregister(j.ID, false, nil); err != nil {
+			return nil, fmt.Errorf("stop job %s: %w", j.ID, err)
+		}
+		c.printf("==> %s: stopping job %q (%s)\n", stamp(), j.ID, j.Name)
+	}
+	for _, j := range hit {
+		if err := c.waitStoppedAndPurge(ctx, j.ID); err != nil {
+			return nil, err
+		}
+		c.printf("    Job %q stopped and purged\n", j.ID)
+	}
+	return hit, nil
+}
+
+// remove stops a job, waits until its allocations have ended (and so
+// released their ports and network namespaces), and purges it.
+func (c *Client) remove(ctx context.Context, jobID string) error {
+	if _, _, err := c.nomad.Jobs().Deregister(jobID, false, nil); err != nil {
+		return fmt.Errorf("stop job %s: %w", jobID, err)
+	}
+	return c.waitStoppedAndPurge(ctx, jobID)
+}
+
+func (c *Client) waitStoppedAndPurge(ctx context.Context, jobID string) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := c.waitStopped(ctx, jobID); err != nil {
+		return err
+	}
+	// The job is dead; purge it so that its ID and history go too.
+	if _, _, err := c.nomad.Jobs().Deregister(jobID, true, nil); err != nil {
+		return fmt.Errorf("purge job %s: %w", jobID, err)
+	}
+	return nil
+}
+
+// waitStopped waits until no allocation of the job is running.
+func (c *Client) waitStopped(ctx context.Context, jobID string) error {
+	reported := map[string]bool{}
+	for {
+		allocs, _, err := c.nomad.Jobs().Allocations(jobID, true, nil)
+		if err != nil {
+			return fmt.Errorf("allocations of %s: %w", jobID, err)
+		}
+		live := 0
+		for _, a := range allocs {
+			if terminal(a) {
+				if !reported[a.ID] {
+					c.printf("    Allocation %q %s\n", run.ShortID(a.ID), a.ClientStatus)
+					reported[a.ID] = true
+				}
+				continue
+			}
+			live++
+		}
+		if live == 0 {
+			return nil
+		}
+		if err := sleep(ctx, c.poll()); err != nil {
+			return fmt.Errorf("waiting for %s to stop: %w", jobID, err)
+		}
+	}
+}
+
+func terminal(a *nomad.AllocationListStub) bool {
+	switch a.ClientStatus {
+	case "complete", "failed", "lost":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,211 @@
+// Package nomadtest starts a real Nomad dev agent for a test, configured by
+// the project's nomad.hcl plus free ports, a short data dir and a given Consul,
+// and stops it (jobs, allocations, mounts) when the test ends.
+//
+// It needs the `nomad` binary on PATH (a Nomad v1.6.x; see README), root, and
+// the CNI plugins; without them the test is skipped with the reason.
+package nomadtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	nomad "github.com/hashicorp/nomad/api"
+
+	"microwizard/internal/testenv"
+	"microwizard/internal/testenv/consultest"
+)
+
+// Agent is a running Nomad dev agent.
+type Agent struct {
+	Addr   string // http://127.0.0.1:PORT
+	Client *nomad.Client
+	log    *testenv.Log
+}
+
+// Requirements returns why a Nomad test cannot run here, or "".
+func Requirements() string {
+	if _, err := exec.LookPath("nomad"); err != nil {
+		return "no nomad on PATH: put a Nomad v1.6.x binary on PATH or in ~/.cache/microwizard/bin (see README, Nomad)"
+	}
+	if os.Geteuid() != 0 {
+		return "Nomad's bridge networking needs root"
+	}
+	if _, err := os.Stat("/usr/lib/cni/bridge"); err != nil {
+		return "no CNI plugins in /usr/lib/cni (apt-get install containernetworking-plugins)"
+	}
+	if _, err := exec.LookPath("iptables"); err != nil {
+		return "no iptables (apt-get install iptables)"
+	}
+	return ""
+}
+
+// Start runs a dev agent wired to the Consul agent c. repoRoot holds nomad.hcl.
+func Start(tb testing.TB, repoRoot string, c *consultest.Agent) *Agent {
+	tb.Helper()
+	if why := Requirements(); why != "" {
+		tb.Skip("nomadtest: " + why) // Nomad is the one component CI does not install
+	}
+	if err := ensureBridge(); err != nil {
+		tb.Fatalf("nomadtest: %v", err)
+	}
+	ports, err := testenv.FreePorts(3)
+	if err != nil {
+		tb.Fatalf("nomadtest: %v", err)
+	}
+	// Task API socket paths must stay under 108 characters: keep the data dir short.
+	dataDir, err := os.MkdirTemp("/tmp", "nt")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	override := fmt.Sprintf(`
+ports {
+  http = %d
+  rpc  = %d
+  serf = %d
+}
+consul {
+  address      = %q
+  grpc_address = %q
+}
+`, ports[0], ports[1], ports[2], c.HTTPAddr, c.GRPCAddr)
+	overridePath := filepath.Join(dataDir, "override.hcl")
+	if err := os.WriteFile(overridePath, []byte(override), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, "nomad", "agent", "-dev",
+		"-config", filepath.Join(repoRoot, "nomad.hcl"), "-config", overridePath,
+		"-data-dir", filepath.Join(dataDir, "d"))
+	cmd.Env = testenv.WithoutConsulEnv(os.Environ())
+	log := &testenv.Log{}
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.WaitDelay = 10 * time.Second
+	if err := cmd.Start(); err != nil {
+		cancel()
+		tb.Fatalf("nomadtest: start nomad: %v", err)
+	}
+	a := &Agent{Addr: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), log: log}
+	cfg := nomad.DefaultConfig()
+	cfg.Address = a.Addr
+	a.Client, err = nomad.NewClient(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		a.stopAll(tb)
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			cancel()
+			<-done
+		}
+		cancel()
+		unmountUnder(dataDir)
+		if err := os.RemoveAll(dataDir); err != nil {
+			tb.Logf("nomadtest: remove %s: %v", dataDir, err)
+		}
+	})
+	if err := a.waitReady(60 * time.Second); err != nil {
+		tb.Fatalf("nomadtest: %v; log:\n%s", err, log.String())
+	}
+	return a
+}
+
+// Env returns the environment that points the nomad CLI and svctl here.
+func (a *Agent) Env() []string { return []string{"NOMAD_ADDR=" + a.Addr} }
+
+// Log returns what the agent printed so far.
+func (a *Agent) Log() string { return a.log.String() }
+
+func (a *Agent) waitReady(d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		nodes, _, err := a.Client.Nodes().List(nil)
+		if err == nil {
+			for _, n := range nodes {
+				if n.Status == "ready" && n.Drivers["raw_exec"] != nil && n.Drivers["raw_exec"].Healthy {
+					return nil
+				}
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("no ready node with raw_exec after %s", d)
+}
+
+// stopAll stops every job, waits for the allocations to end and garbage
+// collects them, so that their mounts and network namespaces go.
+func (a *Agent) stopAll(tb testing.TB) {
+	jobs, _, err := a.Client.Jobs().List(nil)
+	if err != nil {
+		return
+	}
+	for _, j := range jobs {
+		_, _, _ = a.Client.Jobs().Deregister(j.ID, true, nil)
+	}
+	deadline := time.Now().Add(45 * time.Second)
+	for time.Now().Before(deadline) {
+		allocs, _, err := a.Client.Allocations().List(nil)
+		if err != nil {
+			break
+		}
+		live := 0
+		for _, al := range allocs {
+			if al.ClientStatus == "running" || al.ClientStatus == "pending" {
+				live++
+			}
+		}
+		if live == 0 {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if _, err := a.Client.Raw().Write("/v1/client/gc", nil, nil, nil); err != nil {
+		tb.Logf("nomadtest: client gc: %v", err)
+	}
+}
+
+// ensureBridge creates Nomad's bridge with the address nomad.hcl's
+// host_network names, as `just up` does: the agent needs it at start.
+func ensureBridge() error {
+	if exec.Command("ip", "link", "show", "nomad").Run() == nil {
+		return nil
+	}
+	for _, args := range [][]string{
+		{"link", "add", "nomad", "type", "bridge"},
+		{"addr", "add", "172.26.64.1/20", "dev", "nomad"},
+		{"link", "set", "nomad", "up"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	return nil
+}
+
+func unmountUnder(dir string) {
+	b, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return
+	}
+	var mounts []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 1 && strings.HasPrefix(f[1], dir) {
+			mounts = append(mounts, f[1])
+		}
+	}
+	for i := len(mounts) - 1; i >= 0; i-- {
+		_ = exec.Command("umount", "-l", mounts[i]).Run()
+	}
+}
