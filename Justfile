@@ -23,9 +23,16 @@ build:
 db:
     scripts/test-db
 
-# Run every test (MariaDB must be installed: `just setup`).
-test: db
+# Run every test (MariaDB must be installed: `just setup`), after the checks.
+test: db check
     go test -count=1 ./...
+
+# gofmt, go vet, staticcheck (from the module proxy) and go mod tidy must all be clean.
+check:
+    test -z "$(gofmt -l $(git ls-files '*.go'))" || { gofmt -l $(git ls-files '*.go'); echo 'gofmt: the files above need formatting'; exit 1; }
+    go vet ./...
+    go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+    go mod tidy -diff
 
 # Bring the demo up: Consul, Nomad, the mesh config, MySQL (seeded) and the monolith.
 up: build

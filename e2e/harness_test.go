@@ -6,10 +6,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,6 +42,8 @@ type cluster struct {
 	dsn     string
 	db      *sql.DB
 	client  *http.Client
+	// monolithVars are the -var values the monolith's job was run with.
+	monolithVars map[string]string
 }
 
 type deployRow = deploy.Row
@@ -105,13 +109,18 @@ func newCluster(t testing.TB, size seed.Size) *cluster {
 	}
 	port := ports[0]
 	c.web = fmt.Sprintf("http://127.0.0.1:%d", port)
-	c.run("nomad", "job", "run", "-detach",
-		"-var", "binary="+filepath.Join(c.bin, "lobsters"),
-		"-var", "dsn="+c.dsn,
-		"-var", "sidecar=envoy_raw_exec",
-		"-var", "envoy_binary="+envoy,
-		"-var", "port="+strconv.Itoa(port),
-		filepath.Join(c.repo, "jobs", "lobsters.nomad.hcl"))
+	c.monolithVars = map[string]string{
+		"binary":       filepath.Join(c.bin, "lobsters"),
+		"dsn":          c.dsn,
+		"sidecar":      "envoy_raw_exec",
+		"envoy_binary": envoy,
+		"port":         strconv.Itoa(port),
+	}
+	args := []string{"job", "run", "-detach"}
+	for _, k := range slices.Sorted(maps.Keys(c.monolithVars)) {
+		args = append(args, "-var", k+"="+c.monolithVars[k])
+	}
+	c.run("nomad", append(args, filepath.Join(c.repo, "jobs", "lobsters.nomad.hcl"))...)
 	c.waitFor("the monolith", 90*time.Second, func() bool {
 		resp, err := c.client.Get(c.web + "/")
 		if err != nil {

@@ -113,7 +113,12 @@ job "lobsters" {
               # connections opened under a listener's old config within a
               # second, so that `svctl mesh PROFILE` takes effect at once.
               command = "/bin/sh"
-              args = ["-c", "cd \"$NOMAD_ALLOC_DIR/..\" && exec \"$0\" -c \"$NOMAD_SECRETS_DIR/envoy_bootstrap.json\" -l \"$1\" --concurrency 1 --disable-hot-restart --drain-time-s 1 --drain-strategy immediate", var.envoy_binary, "$${meta.connect.log_level}"]
+              args = [
+                "-c", "cd \"$NOMAD_ALLOC_DIR/..\" && exec \"$0\" -c \"$NOMAD_SECRETS_DIR/envoy_bootstrap.json\" -l \"$1\" --concurrency \"$2\" --disable-hot-restart --drain-time-s 1 --drain-strategy immediate",
+                var.envoy_binary,
+                "$${meta.connect.log_level}",
+                "$${meta.connect.proxy_concurrency}",
+              ]
             }
             shutdown_delay = "3s"
             resources {

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"microwizard/internal/testenv"
+
 	"microwizard/internal/testenv/mariadbtest"
 	"microwizard/lobsters"
 )
@@ -207,7 +209,7 @@ func TestDatabaseFailureShowsFriendlyPageAndLogsOnce(t *testing.T) {
 	t.Parallel()
 	db := mariadbtest.New(t)
 	seedSite(t, db.DB)
-	var logs logBuffer
+	var logs testenv.Log
 	app, err := lobsters.New(context.Background(), db.DB, testConfig("http://127.0.0.1:1/"), slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -53,7 +53,7 @@ func (l *Lab) runAllocation(ctx context.Context, job *nomad.Job, name string) (a
 	}
 	a = &allocation{lab: l, id: uuid.NewString(), name: name}
 	a.name = name + "-" + a.id[:8]
-	a.placement = Placement{AllocID: a.id, Address: "127.0.0.1", ServicePort: ports[0], SidecarPort: ports[1]}
+	a.placement = Placement{JobID: *job.ID, AllocID: a.id, Address: "127.0.0.1", ServicePort: ports[0], SidecarPort: ports[1]}
 	if a.reg, err = Registration(tg, a.placement); err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (l *Lab) runAllocation(ctx context.Context, job *nomad.Job, name string) (a
 	if err = a.waitPassing(ctx); err != nil {
 		return a, err
 	}
-	a.sidecar, err = l.startSidecar(ctx, a.reg.ID, a.name, ports[2])
+	a.sidecar, err = l.startSidecar(ctx, a.reg.ID, a.name, ports[2], svc.Connect.SidecarTask)
 	return a, err
 }
 

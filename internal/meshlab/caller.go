@@ -67,7 +67,7 @@ func (l *Lab) AddCaller(ctx context.Context, name, destination string) (*Caller,
 	l.mu.Lock()
 	l.callers = append(l.callers, c)
 	l.mu.Unlock()
-	if c.sidecar, err = l.startSidecar(ctx, c.id, name, ports[3]); err != nil {
+	if c.sidecar, err = l.startSidecar(ctx, c.id, name, ports[3], l.callerSidecar); err != nil {
 		c.Stop()
 		return nil, err
 	}

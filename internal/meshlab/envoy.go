@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -15,34 +17,84 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	nomad "github.com/hashicorp/nomad/api"
 )
 
 // sidecarReadyTimeout bounds how long a new Envoy may take to be LIVE.
 const sidecarReadyTimeout = 30 * time.Second
 
-// sidecar is an Envoy run by `consul connect envoy` for one registered
-// service, with the flags Nomad's envoy_raw_exec sidecar task gives it
-// (--disable-hot-restart: several Envoys share this host).
+// sidecar is an Envoy run for one registered service by the sidecar task
+// of a job, as Nomad's client runs it.
 type sidecar struct {
 	proc  *process
 	admin string // http://127.0.0.1:PORT of its admin API
 }
 
-// startSidecar runs Envoy for serviceID and waits until it is LIVE.
-func (l *Lab) startSidecar(ctx context.Context, serviceID, name string, adminPort int) (*sidecar, error) {
+// nodeMeta is the node meta every Nomad client has by default, which
+// sidecar tasks interpolate (${meta.connect.log_level}, ...).
+var nodeMeta = map[string]string{"connect.log_level": "info", "connect.proxy_concurrency": "1"}
+
+var runtimeVarRE = regexp.MustCompile(`\$\{([^}]*)\}`)
+
+// startSidecar runs task, a job's envoy_raw_exec sidecar task, for
+// serviceID as Nomad's client would: `consul connect envoy -bootstrap` writes
+// the bootstrap into the task's secrets directory, and the task's command
+// runs with NOMAD_ALLOC_DIR and NOMAD_SECRETS_DIR set and the node meta
+// interpolated. It returns once Envoy is LIVE.
+func (l *Lab) startSidecar(ctx context.Context, serviceID, name string, adminPort int, task *nomad.SidecarTask) (*sidecar, error) {
+	if task == nil || task.Driver != "raw_exec" {
+		return nil, fmt.Errorf("%s: the lab runs the jobs' raw_exec sidecar tasks (sidecar = envoy_raw_exec)", name)
+	}
+	command, _ := task.Config["command"].(string)
+	args, _ := task.Config["args"].([]string)
+	if command == "" {
+		return nil, fmt.Errorf("%s: the sidecar task has no command", name)
+	}
+	var err error
+	interpolate := func(s string) string {
+		return runtimeVarRE.ReplaceAllStringFunc(s, func(m string) string {
+			key := strings.TrimPrefix(m[2:len(m)-1], "meta.")
+			if v, ok := nodeMeta[key]; ok && strings.HasPrefix(m, "${meta.") {
+				return v
+			}
+			err = fmt.Errorf("%s: the sidecar task uses %s, which the lab does not give", name, m)
+			return m
+		})
+	}
+	args = slices.Clone(args)
+	for i := range args {
+		args[i] = interpolate(args[i])
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	allocDir := filepath.Join(l.dir, "allocs", name)
+	secrets := filepath.Join(allocDir, "connect-proxy", "secrets")
+	for _, d := range []string{filepath.Join(allocDir, "alloc", "tmp"), secrets} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	adminAddr := "127.0.0.1:" + strconv.Itoa(adminPort)
-	args := []string{"connect", "envoy",
+	bootstrap, err := exec.CommandContext(ctx, l.consulBin, "connect", "envoy", "-bootstrap",
 		"-sidecar-for", serviceID,
 		"-admin-bind", adminAddr,
-		"-http-addr", "http://" + l.Consul.HTTPAddr,
-		"-grpc-addr", "http://" + l.Consul.GRPCAddr,
-		"-envoy-binary", l.envoyBin,
-		"--", "-l", "warn", "--concurrency", "1", "--disable-hot-restart", "--drain-time-s", "1", "--drain-strategy", "immediate",
+		"-http-addr", "http://"+l.Consul.HTTPAddr,
+		"-grpc-addr", "http://"+l.Consul.GRPCAddr,
+	).Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s: consul connect envoy -bootstrap: %w", name, err)
 	}
-	// consul connect envoy hands Envoy its bootstrap through a pipe in
-	// TMPDIR: the lab's, so that Envoy's command line names the lab.
-	proc, err := startProcess("envoy for "+name, filepath.Join(l.dir, "logs", name+".envoy.log"),
-		l.consulBin, args, []string{"TMPDIR=" + l.tmpDir})
+	if err := os.WriteFile(filepath.Join(secrets, "envoy_bootstrap.json"), bootstrap, 0o600); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	env := []string{"NOMAD_ALLOC_DIR=" + filepath.Join(allocDir, "alloc"), "NOMAD_SECRETS_DIR=" + secrets}
+	for _, k := range slices.Sorted(maps.Keys(task.Env)) {
+		env = append(env, k+"="+interpolate(task.Env[k]))
+	}
+	proc, err := startProcess("envoy for "+name, filepath.Join(l.dir, "logs", name+".envoy.log"), command, args, env)
 	if err != nil {
 		return nil, err
 	}

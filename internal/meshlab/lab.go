@@ -52,6 +52,7 @@ type Lab struct {
 	popularityPkg string
 	monolithBin   string
 	monolith      *allocation
+	callerSidecar *nomad.SidecarTask // the monolith's, which callers run too
 	monolithURL   string
 
 	mu         sync.Mutex
@@ -155,6 +156,9 @@ func (l *Lab) startMonolith(ctx context.Context) error {
 		return err
 	}
 	l.logf("starting the monolith and its sidecar")
+	if svc, err := ConsulService(job.TaskGroups[0]); err == nil && svc.Connect != nil {
+		l.callerSidecar = svc.Connect.SidecarTask
+	}
 	if l.monolith, err = l.runAllocation(ctx, job, "lobsters"); err != nil {
 		return fmt.Errorf("run the monolith: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 // port is a host port of its own. On the host every process shares one
 // loopback, so each allocation gets free ports standing in for those.
 type Placement struct {
+	JobID       string // the job the allocation belongs to
 	AllocID     string // stands for the Nomad allocation: in service IDs, and NOMAD_ALLOC_ID
 	Address     string // the address services are registered with: 127.0.0.1
 	ServicePort int    // stands for the service's port in the namespace
@@ -95,7 +96,7 @@ func Registration(tg *nomad.TaskGroup, p Placement) (*consul.AgentServiceRegistr
 		reg.Checks = append(reg.Checks, check)
 	}
 	if s.Connect != nil && s.Connect.SidecarService != nil {
-		sidecar, err := sidecarRegistration(id, port, s.Connect.SidecarService, p)
+		sidecar, err := sidecarRegistration(id, name(tg), port, s.Connect.SidecarService, p)
 		if err != nil {
 			return nil, fmt.Errorf("service %s: %w", s.Name, err)
 		}
@@ -137,16 +138,20 @@ func checkRegistration(service string, c nomad.ServiceCheck, p Placement) (*cons
 
 // sidecarRegistration is the Connect sidecar of service id, which listens on
 // servicePort in the job.
-func sidecarRegistration(id string, servicePort int, ss *nomad.ConsulSidecarService, p Placement) (*consul.AgentServiceRegistration, error) {
+func sidecarRegistration(id, group string, servicePort int, ss *nomad.ConsulSidecarService, p Placement) (*consul.AgentServiceRegistration, error) {
 	proxy := &consul.AgentServiceConnectProxyConfig{
 		LocalServiceAddress: "127.0.0.1",
 		LocalServicePort:    p.ServicePort,
+		// Nomad labels the sidecar's metrics with where it runs.
+		Config: map[string]any{"envoy_stats_tags": []any{
+			"nomad.alloc_id=" + p.AllocID, "nomad.group=" + group, "nomad.job=" + p.JobID, "nomad.namespace=default",
+		}},
 	}
 	if jp := ss.Proxy; jp != nil {
 		if jp.LocalServiceAddress != "" {
 			proxy.LocalServiceAddress = jp.LocalServiceAddress
 		}
-		proxy.Config = jp.Config
+		maps.Copy(proxy.Config, jp.Config)
 		if jp.LocalServicePort != 0 && jp.LocalServicePort != servicePort {
 			return nil, fmt.Errorf("the sidecar's local_service_port %d is not the service's port %d; the lab cannot map it", jp.LocalServicePort, servicePort)
 		}

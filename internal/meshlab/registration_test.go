@@ -1,6 +1,7 @@
 package meshlab
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	consul "github.com/hashicorp/consul/api"
+	nomad "github.com/hashicorp/nomad/api"
 
 	"microwizard/internal/svctl/jobspec"
 	"microwizard/internal/svctl/pack"
@@ -199,5 +201,49 @@ func TestMonolithJobRegistration(t *testing.T) {
 	}
 	if cmd, _, _ := taskCommand(task); cmd != "/tmp/bin/lobsters" {
 		t.Errorf("command %q, want the binary", cmd)
+	}
+}
+
+// TestEnvoyStartsTheSameWayInEveryJob: the monolith's job and the pack start
+// their raw_exec Envoy with the same command, which the lab runs as it is
+// (the Envoy flags are in those two data files and nowhere else).
+func TestEnvoyStartsTheSameWayInEveryJob(t *testing.T) {
+	p, err := pack.Load(filepath.Join("..", "..", popularityPack))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := run.NewRequest(p, "lobpop_v1", snapshot.Source{Kind: snapshot.Ref}, map[string]string{"sidecar": "envoy_raw_exec"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := req.Render(run.Built{SourceDir: "/s", Binary: "/b"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	popularity, err := jobspec.Parse("job.nomad.hcl", []byte(text), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	monolith, err := jobspec.ReadFile(filepath.Join("..", "..", monolithJob), map[string]string{"binary": "/b", "sidecar": "envoy_raw_exec"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var commands []string
+	for _, job := range []*nomad.Job{popularity, monolith} {
+		svc, err := ConsulService(job.TaskGroups[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := svc.Connect.SidecarTask
+		if st == nil || st.Driver != "raw_exec" {
+			t.Fatalf("job %s: no raw_exec sidecar task: %+v", *job.ID, st)
+		}
+		commands = append(commands, fmt.Sprintf("%s %q", st.Config["command"], st.Config["args"]))
+	}
+	if commands[0] != commands[1] {
+		t.Errorf("the pack starts Envoy with\n  %s\nthe monolith's job with\n  %s", commands[0], commands[1])
+	}
+	if !strings.Contains(commands[0], "--drain-time-s 1") || !strings.Contains(commands[0], "--disable-hot-restart") {
+		t.Errorf("Envoy's command lacks the drain and hot-restart flags: %s", commands[0])
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-
 )
 
 // workspace is the repository svctl works in: its packs and its data dir.

@@ -127,8 +127,8 @@ type decoder struct {
 
 func (d *decoder) job(b *hclsyntax.Block) *nomad.Job {
 	id := b.Labels[0]
-	job := &nomad.Job{ID: &id, Name: &id, Meta: d.attrMap(first(b.Body, "meta"))}
-	for _, g := range blocksOf(b.Body, "group") {
+	job := &nomad.Job{ID: &id, Name: &id, Meta: d.attrMap(d.first(b.Body, "meta"))}
+	for _, g := range d.blocks(b.Body, "group") {
 		job.TaskGroups = append(job.TaskGroups, d.group(g))
 	}
 	return job
@@ -136,18 +136,18 @@ func (d *decoder) job(b *hclsyntax.Block) *nomad.Job {
 
 func (d *decoder) group(b *hclsyntax.Block) *nomad.TaskGroup {
 	name := d.label(b)
-	tg := &nomad.TaskGroup{Name: &name, Meta: d.attrMap(first(b.Body, "meta"))}
+	tg := &nomad.TaskGroup{Name: &name, Meta: d.attrMap(d.first(b.Body, "meta"))}
 	if a := b.Body.Attributes["shutdown_delay"]; a != nil {
 		delay := d.duration(a)
 		tg.ShutdownDelay = &delay
 	}
-	for _, n := range blocksOf(b.Body, "network") {
+	for _, n := range d.blocks(b.Body, "network") {
 		tg.Networks = append(tg.Networks, d.network(n))
 	}
-	for _, s := range blocksOf(b.Body, "service") {
+	for _, s := range d.blocks(b.Body, "service") {
 		tg.Services = append(tg.Services, d.service(s))
 	}
-	for _, t := range blocksOf(b.Body, "task") {
+	for _, t := range d.blocks(b.Body, "task") {
 		tg.Tasks = append(tg.Tasks, d.task(t))
 	}
 	return tg
@@ -155,7 +155,7 @@ func (d *decoder) group(b *hclsyntax.Block) *nomad.TaskGroup {
 
 func (d *decoder) network(b *hclsyntax.Block) *nomad.NetworkResource {
 	n := &nomad.NetworkResource{Mode: d.optString(b.Body, "mode")}
-	for _, p := range blocksOf(b.Body, "port") {
+	for _, p := range d.blocks(b.Body, "port") {
 		n.DynamicPorts = append(n.DynamicPorts, nomad.Port{
 			Label:       d.label(p),
 			Value:       d.optInt(p.Body, "static"),
@@ -173,15 +173,18 @@ func (d *decoder) service(b *hclsyntax.Block) *nomad.Service {
 		AddressMode: d.optString(b.Body, "address_mode"),
 		Provider:    d.optString(b.Body, "provider"),
 		Tags:        d.optStrings(b.Body, "tags"),
-		Meta:        d.attrMap(first(b.Body, "meta")),
+		Meta:        d.attrMap(d.first(b.Body, "meta")),
 	}
-	for _, c := range blocksOf(b.Body, "check") {
+	for _, c := range d.blocks(b.Body, "check") {
 		s.Checks = append(s.Checks, d.check(c))
 	}
-	if c := first(b.Body, "connect"); c != nil {
+	if c := d.first(b.Body, "connect"); c != nil {
 		s.Connect = &nomad.ConsulConnect{Native: d.optBool(c.Body, "native")}
-		if ss := first(c.Body, "sidecar_service"); ss != nil {
+		if ss := d.first(c.Body, "sidecar_service"); ss != nil {
 			s.Connect.SidecarService = d.sidecarService(ss)
+		}
+		if st := d.first(c.Body, "sidecar_task"); st != nil {
+			s.Connect.SidecarTask = d.sidecarTask(st)
 		}
 	}
 	return s
@@ -212,15 +215,15 @@ func (d *decoder) sidecarService(b *hclsyntax.Block) *nomad.ConsulSidecarService
 		Port:                   d.optString(b.Body, "port"),
 		Tags:                   d.optStrings(b.Body, "tags"),
 		DisableDefaultTCPCheck: d.optBool(b.Body, "disable_default_tcp_check"),
-		Meta:                   d.attrMap(first(b.Body, "meta")),
+		Meta:                   d.attrMap(d.first(b.Body, "meta")),
 	}
-	if p := first(b.Body, "proxy"); p != nil {
+	if p := d.first(b.Body, "proxy"); p != nil {
 		ss.Proxy = &nomad.ConsulProxy{
 			LocalServiceAddress: d.optString(p.Body, "local_service_address"),
 			LocalServicePort:    d.optInt(p.Body, "local_service_port"),
-			Config:              d.anyMap(first(p.Body, "config")),
+			Config:              d.anyMap(d.first(p.Body, "config")),
 		}
-		for _, u := range blocksOf(p.Body, "upstreams") {
+		for _, u := range d.blocks(p.Body, "upstreams") {
 			ss.Proxy.Upstreams = append(ss.Proxy.Upstreams, &nomad.ConsulUpstream{
 				DestinationName:  d.optString(u.Body, "destination_name"),
 				LocalBindPort:    d.optInt(u.Body, "local_bind_port"),
@@ -232,21 +235,41 @@ func (d *decoder) sidecarService(b *hclsyntax.Block) *nomad.ConsulSidecarService
 	return ss
 }
 
+func (d *decoder) sidecarTask(b *hclsyntax.Block) *nomad.SidecarTask {
+	t := &nomad.SidecarTask{
+		Driver: d.optString(b.Body, "driver"),
+		Env:    d.attrMap(d.first(b.Body, "env")),
+		Config: d.commandConfig(d.first(b.Body, "config")),
+	}
+	if a := b.Body.Attributes["shutdown_delay"]; a != nil {
+		delay := d.duration(a)
+		t.ShutdownDelay = &delay
+	}
+	return t
+}
+
+// commandConfig reads a task config's command and args, nil for no block.
+func (d *decoder) commandConfig(c *hclsyntax.Block) map[string]any {
+	if c == nil {
+		return nil
+	}
+	config := map[string]any{}
+	if a := c.Body.Attributes["command"]; a != nil {
+		config["command"] = d.str(a)
+	}
+	if a := c.Body.Attributes["args"]; a != nil {
+		config["args"] = d.strings(a)
+	}
+	return config
+}
+
 func (d *decoder) task(b *hclsyntax.Block) *nomad.Task {
 	t := &nomad.Task{
 		Name:   d.label(b),
 		Driver: d.optString(b.Body, "driver"),
-		Env:    d.attrMap(first(b.Body, "env")),
+		Env:    d.attrMap(d.first(b.Body, "env")),
 	}
-	if c := first(b.Body, "config"); c != nil {
-		t.Config = map[string]any{}
-		if a := c.Body.Attributes["command"]; a != nil {
-			t.Config["command"] = d.str(a)
-		}
-		if a := c.Body.Attributes["args"]; a != nil {
-			t.Config["args"] = d.strings(a)
-		}
-	}
+	t.Config = d.commandConfig(d.first(b.Body, "config"))
 	return t
 }
 
@@ -385,6 +408,48 @@ func (d *decoder) anyMap(b *hclsyntax.Block) map[string]any {
 		}
 	}
 	return m
+}
+
+// blocks returns body's blocks of type typ, in order, with each dynamic
+// block of that type expanded: its content once when for_each has one
+// element, not at all when it has none. (The jobs here use dynamic blocks
+// as conditionals; content that refers to the iterator is not supported.)
+func (d *decoder) blocks(body *hclsyntax.Body, typ string) []*hclsyntax.Block {
+	var out []*hclsyntax.Block
+	for _, b := range body.Blocks {
+		switch {
+		case b.Type == typ:
+			out = append(out, b)
+		case b.Type == "dynamic" && len(b.Labels) == 1 && b.Labels[0] == typ:
+			a := b.Body.Attributes["for_each"]
+			content := first(b.Body, "content")
+			if a == nil || content == nil {
+				d.errs = append(d.errs, fmt.Errorf("%s: dynamic %q needs for_each and content", b.DefRange(), typ))
+				continue
+			}
+			v, diags := a.Expr.Value(d.ctx)
+			if diags.HasErrors() {
+				d.errs = append(d.errs, diags)
+				continue
+			}
+			if !v.CanIterateElements() || v.LengthInt() > 1 {
+				d.errs = append(d.errs, fmt.Errorf("%s: dynamic %q: for_each must have at most one element here", b.DefRange(), typ))
+				continue
+			}
+			if v.LengthInt() == 1 {
+				out = append(out, &hclsyntax.Block{Type: typ, Body: content.Body, TypeRange: b.TypeRange, OpenBraceRange: b.OpenBraceRange, CloseBraceRange: b.CloseBraceRange})
+			}
+		}
+	}
+	return out
+}
+
+// first returns body's first block of type typ, dynamic ones included, or nil.
+func (d *decoder) first(body *hclsyntax.Body, typ string) *hclsyntax.Block {
+	if bs := d.blocks(body, typ); len(bs) > 0 {
+		return bs[0]
+	}
+	return nil
 }
 
 // blocksOf returns body's blocks of type typ, in order.

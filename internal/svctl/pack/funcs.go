@@ -26,8 +26,15 @@ func funcMap() template.FuncMap {
 	f["meta"] = mustMeta
 	f["must_meta"] = mustMeta
 	f["metas"] = func(c *renderContext) map[string]any { return maps.Clone(c.meta) }
+	f["fail"] = func(msg string) (string, error) { return "", &FailError{Msg: msg} }
 	return f
 }
+
+// FailError is a pack template's own refusal, its fail "message": the
+// message is meant for the user as it is.
+type FailError struct{ Msg string }
+
+func (e *FailError) Error() string { return e.Msg }
 
 // mustVar returns the value of the variable named key; a dotted key descends
 // into map values. nomad-pack's var returns "" for an unknown key; here it is

@@ -219,7 +219,7 @@ func meshProblems(t *testing.T, src string, c renderCase) map[string]string {
 		want["sidecar_task config command"] = `"/bin/sh"`
 		want["sidecar_task config args"] = fmt.Sprintf("%q", []string{
 			"-c", `cd "$NOMAD_ALLOC_DIR/.." && exec "$0" -c "$NOMAD_SECRETS_DIR/envoy_bootstrap.json" -l "$1" --concurrency "$2" --disable-hot-restart --drain-time-s 1 --drain-strategy immediate`,
-			"envoy", "<log level>", "<concurrency>"})
+			"envoy", "${meta.connect.log_level}", "${meta.connect.proxy_concurrency}"}) // Nomad interpolates these
 	case "consul_proxy":
 		listen = "0.0.0.0"
 		want["check expose"] = "<absent>"
@@ -236,7 +236,7 @@ func meshProblems(t *testing.T, src string, c renderCase) map[string]string {
 			args = append(args, "-http-addr", httpAddr)
 		}
 		args = append(args, "-service", "lobsters-popularity", "-service-addr", "127.0.0.1:"+port,
-			"-listen", "0.0.0.0:<proxy port>")
+			"-listen", "0.0.0.0:${NOMAD_PORT_connect_proxy}") // Nomad interpolates it when it starts the task
 		want["sidecar_task config args"] = fmt.Sprintf("%q", args)
 	}
 	want["env POPULARITY_ADDR"] = fmt.Sprintf("%q", listen+":"+port)

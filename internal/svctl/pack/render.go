@@ -76,6 +76,12 @@ func (p *Pack) context(values Values) (*renderContext, error) {
 func (p *Pack) execute(name string, ctx *renderContext) (string, error) {
 	var b strings.Builder
 	if err := p.templates.ExecuteTemplate(&b, name, ctx); err != nil {
+		// A template's own fail says what is wrong in words for the user;
+		// where in the template it was raised is not.
+		var fail *FailError
+		if errors.As(err, &fail) {
+			return "", fmt.Errorf("pack %s: %w", p.Metadata.Pack.Name, fail)
+		}
 		return "", fmt.Errorf("render pack %s: %w", p.Metadata.Pack.Name, err)
 	}
 	return b.String(), nil

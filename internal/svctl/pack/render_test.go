@@ -1,7 +1,6 @@
 package pack
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -62,13 +61,22 @@ func TestRenderErrorsNameTemplateFileAndLine(t *testing.T) {
 		{"unknown variable", "job {\n  a = 1\n  b = [[ var \"nmae\" . ]]\n}\n", []string{"templates/small.nomad.tpl:3", `"nmae"`, "dcs, enabled, labels, name"}},
 		{"unknown metadata", "\n[[ meta \"pack.nmae\" . ]]", []string{"templates/small.nomad.tpl:2", `"pack.nmae"`}},
 		{"missing map key", "[[ (vars .).nope ]]", []string{"templates/small.nomad.tpl:1", "nope"}},
-		{"sprig fail", "\n\n[[ fail \"bad choice\" ]]", []string{"templates/small.nomad.tpl:3", "bad choice"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := renderSmall(t, c.template, nil)
 			wantErr(t, err, c.want...)
 		})
+	}
+}
+
+// TestTemplateFailIsTheMessageAlone: a template's own fail is meant for the
+// user and says what is wrong; the error is "pack NAME: MESSAGE", without
+// the template's internals around it.
+func TestTemplateFailIsTheMessageAlone(t *testing.T) {
+	_, err := renderSmall(t, "\n\n[[ fail \"variable x is bad\" ]]", nil)
+	if err == nil || err.Error() != "pack small: variable x is bad" {
+		t.Fatalf("err = %v, want exactly \"pack small: variable x is bad\"", err)
 	}
 }
 
@@ -115,20 +123,5 @@ func TestRenderOutputs(t *testing.T) {
 	}
 	if got, err := loadSmall(t, nil).RenderOutputs(vals); got != "" || err != nil {
 		t.Errorf("RenderOutputs without outputs.tpl = %q, %v; want nothing", got, err)
-	}
-}
-
-func TestRealPackREADMEDocumentsEveryVariable(t *testing.T) {
-	p, err := Load(realPack)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range p.Variables {
-		if v.Description == "" {
-			t.Errorf("variable %s has no description", v.Name)
-		}
-		if !strings.Contains(p.README, "`"+v.Name+"`") {
-			t.Errorf("README.md does not document variable %s", v.Name)
-		}
 	}
 }

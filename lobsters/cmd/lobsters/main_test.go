@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -11,32 +10,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"microwizard/internal/testenv"
+
 	"microwizard/internal/testenv/mariadbtest"
 )
-
-// syncBuffer is a bytes.Buffer safe to write from the process's output
-// copier while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // freeAddr returns a loopback address nothing listens on.
 func freeAddr(t *testing.T) string {
@@ -73,7 +54,7 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 	}()
 
 	addr := freeAddr(t)
-	var logs syncBuffer
+	var logs testenv.Log
 	cmd := exec.Command(bin, "-addr", addr)
 	cmd.Env = append(os.Environ(), "LOBSTERS_DSN="+db.DSN, "POPULARITY_URL="+svc.URL+"/", "POPULARITY_TIMEOUT=10s")
 	cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -150,7 +131,7 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 	}
 }
 
-func waitUntil(t *testing.T, limit time.Duration, ok func() bool, logs *syncBuffer) {
+func waitUntil(t *testing.T, limit time.Duration, ok func() bool, logs *testenv.Log) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()

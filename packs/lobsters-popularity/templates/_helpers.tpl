@@ -2,6 +2,12 @@
   Helpers of the lobsters-popularity pack. Every value a user passes in
   reaches the job through string_var or string_list_var, so that a rendered
   job says exactly what the user asked for and nothing more.
+
+  The messages this pack fails with name the variable and hold no ": " and
+  no "%", so that they read the same under nomad-pack, which shows only the
+  text after the last ": " of a template error and then reads it as a printf
+  format. A value a message quotes is quoted as Go quotes strings, with "%"
+  written \x25 and ": " written :\x20 (the same string, escaped).
 */ -]]
 
 [[- /*
@@ -18,15 +24,21 @@
 
 [[- /*
   checked_string takes (list NAME VALUE) and writes VALUE with hcl_string,
-  after refusing a VALUE holding "${" or "%{": Nomad reads those itself when
-  it starts a task (interpolation in env, meta, tags and driver config), so
-  the task would see something else than the job says.
+  after refusing a VALUE that is null (nil), such as an element of meta
+  set to null, or that holds "${" or "%{":
+  Nomad reads those itself when it starts a task (interpolation in env,
+  meta, tags and driver config), so the task would see something else than
+  the job says.
 */ -]]
 [[- define "checked_string" -]]
 [[- $name := index . 0 -]]
 [[- $value := index . 1 -]]
+[[- if kindIs "invalid" $value -]]
+[[- fail (printf "variable %s holds null, not a string" $name) -]]
+[[- end -]]
 [[- if or (contains "${" $value) (contains "%{" $value) -]]
-[[- fail (printf "variable %s: %q holds \"${\" or \"%%{\", which Nomad would interpret when it starts the task" $name $value) -]]
+[[- $shown := printf "%q" $value | replace "%" "\\x25" | replace ": " ":\\x20" -]]
+[[- fail (printf "variable %s is %s, which holds \"${\" or a percent sign before \"{\", text Nomad would interpret when it starts the task" $name $shown) -]]
 [[- end -]]
 [[- template "hcl_string" $value -]]
 [[- end -]]
@@ -45,15 +57,32 @@
 [[- end -]] ]
 [[- end -]]
 
-[[- /* check_choices fails unless driver and sidecar are values this pack knows. */ -]]
-[[- define "check_choices" -]]
+[[- /*
+  check_values fails, naming them, when variables have no value: nomad-pack
+  gives a variable that has no default and was not set the value nil, which
+  would otherwise stop the first function that meets it with a message that
+  names no variable. Then it fails unless driver and sidecar are values this
+  pack knows. The job template calls it first.
+*/ -]]
+[[- define "check_values" -]]
+[[- $unset := list -]]
+[[- range $name, $value := vars . -]]
+[[- if kindIs "invalid" $value ]][[ $unset = append $unset $name ]][[ end -]]
+[[- end -]]
+[[- if eq (len $unset) 1 -]]
+[[- fail (printf "variable %s has no value; set it with --var %s=VALUE" (first $unset) (first $unset)) -]]
+[[- else if $unset -]]
+[[- fail (printf "variables %s have no value; set them with --var %s=VALUE" (join ", " $unset) (join "=VALUE --var " $unset)) -]]
+[[- end -]]
 [[- $driver := var "driver" . -]]
 [[- if not (has $driver (list "raw_exec" "docker")) -]]
-[[- fail (printf "variable driver: %q is not one of raw_exec, docker" $driver) -]]
+[[- $shown := printf "%q" (toString $driver) | replace "%" "\\x25" | replace ": " ":\\x20" -]]
+[[- fail (printf "variable driver is %s, which is not one of raw_exec, docker" $shown) -]]
 [[- end -]]
 [[- $sidecar := var "sidecar" . -]]
 [[- if not (has $sidecar (list "envoy" "envoy_raw_exec" "consul_proxy")) -]]
-[[- fail (printf "variable sidecar: %q is not one of envoy, envoy_raw_exec, consul_proxy" $sidecar) -]]
+[[- $shown := printf "%q" (toString $sidecar) | replace "%" "\\x25" | replace ": " ":\\x20" -]]
+[[- fail (printf "variable sidecar is %s, which is not one of envoy, envoy_raw_exec, consul_proxy" $shown) -]]
 [[- end -]]
 [[- end -]]
 
@@ -72,7 +101,8 @@
 [[- end -]]
 [[- range $k, $v := $meta ]]
 [[- if not (regexMatch "^[A-Za-z_][A-Za-z0-9_-]*$" $k) -]]
-[[- fail (printf "variable meta has the key %q, which is not an HCL identifier" $k) -]]
+[[- $shown := printf "%q" $k | replace "%" "\\x25" | replace ": " ":\\x20" -]]
+[[- fail (printf "variable meta has the key %s, which is not an HCL identifier" $shown) -]]
 [[- end ]]
 [[ $indent ]][[ printf "%-*s" $width $k ]] = [[ template "checked_string" (list (printf "meta.%s" $k) $v) ]]
 [[- end -]]

@@ -3,7 +3,7 @@
   Consul Connect service mesh. The variables are in ../variables.hcl and
   described in ../README.md.
 */ -]]
-[[- template "check_choices" . -]]
+[[- template "check_values" . -]]
 [[- $name := meta "pack.name" . -]]
 [[- $driver := var "driver" . -]]
 [[- $sidecar := var "sidecar" . -]]
@@ -137,8 +137,8 @@ job [[ template "string_var" (list "job_name" .) ]] {
             args    = [
               "-c", "cd \"$NOMAD_ALLOC_DIR/..\" && exec \"$0\" -c \"$NOMAD_SECRETS_DIR/envoy_bootstrap.json\" -l \"$1\" --concurrency \"$2\" --disable-hot-restart --drain-time-s 1 --drain-strategy immediate",
               [[ template "string_var" (list "envoy_binary" .) ]],
-              "${meta.connect.log_level}",
-              "${meta.connect.proxy_concurrency}",
+              "$${meta.connect.log_level}",
+              "$${meta.connect.proxy_concurrency}",
             ]
           }
 [[- else ]]
@@ -156,7 +156,7 @@ job [[ template "string_var" (list "job_name" .) ]] {
 [[- end ]]
               "-service", [[ template "hcl_string" $name ]],
               "-service-addr", [[ template "hcl_string" (printf "127.0.0.1:%v" (var "app_port" .)) ]],
-              "-listen", "0.0.0.0:${NOMAD_PORT_connect_proxy}",
+              "-listen", "0.0.0.0:$${NOMAD_PORT_connect_proxy}",
             ]
           }
 [[- end ]]

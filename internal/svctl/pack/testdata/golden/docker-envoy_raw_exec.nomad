@@ -119,8 +119,8 @@ job "lobsters-popularity-lobpop_v1-1a2b3c" {
             args    = [
               "-c", "cd \"$NOMAD_ALLOC_DIR/..\" && exec \"$0\" -c \"$NOMAD_SECRETS_DIR/envoy_bootstrap.json\" -l \"$1\" --concurrency \"$2\" --disable-hot-restart --drain-time-s 1 --drain-strategy immediate",
               "envoy",
-              "${meta.connect.log_level}",
-              "${meta.connect.proxy_concurrency}",
+              "$${meta.connect.log_level}",
+              "$${meta.connect.proxy_concurrency}",
             ]
           }
         }

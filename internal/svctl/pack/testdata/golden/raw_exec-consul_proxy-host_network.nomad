@@ -116,7 +116,7 @@ job "lobsters-popularity-lobpop_v1-1a2b3c" {
               "-http-addr", "unix:///run/consul/http.sock",
               "-service", "lobsters-popularity",
               "-service-addr", "127.0.0.1:5001",
-              "-listen", "0.0.0.0:${NOMAD_PORT_connect_proxy}",
+              "-listen", "0.0.0.0:$${NOMAD_PORT_connect_proxy}",
             ]
           }
         }

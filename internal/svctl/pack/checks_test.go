@@ -1,0 +1,118 @@
+package pack
+
+import (
+	"maps"
+	"strings"
+	"testing"
+)
+
+// packMessage returns what nomad-pack v0.1.0 would show of err, a template
+// error: only the text after its last ": ", which nomad-pack then reads as
+// a printf format. Tests compare it with the whole message the pack's
+// template fails with, so that message must hold no ": "; and it must hold
+// no "%", which packMessage checks.
+func packMessage(t *testing.T, err error) string {
+	t.Helper()
+	if err == nil {
+		t.Fatal("rendered; want an error")
+	}
+	text := err.Error()
+	msg := text[strings.LastIndex(text, ": ")+2:]
+	if strings.Contains(msg, "%") {
+		t.Errorf("message %q holds \"%%\", which nomad-pack would read as a printf verb", msg)
+	}
+	return msg
+}
+
+// realValues returns the real pack and the values of its raw_exec/envoy
+// golden case with overrides on top.
+func realValues(t *testing.T, overrides map[string]string) (*Pack, Values) {
+	t.Helper()
+	p, err := Load(realPack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := renderCase{name: "raw_exec-envoy", driver: "raw_exec", sidecar: "envoy"}
+	o := c.overrides()
+	maps.Copy(o, overrides)
+	vals, err := valuesWithMeta(p, o, c.meta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, vals
+}
+
+// TestRealPackNamesVariablesLeftUnset renders the real pack the way
+// nomad-pack does when a variable without a default is not set: with the
+// value nil. (Values refuses that earlier; this checks the templates.)
+func TestRealPackNamesVariablesLeftUnset(t *testing.T) {
+	p, _ := realValues(t, nil)
+	var required []string
+	for _, v := range p.Variables {
+		if !v.HasDefault() {
+			required = append(required, v.Name)
+		}
+	}
+	if len(required) == 0 {
+		t.Fatal("the real pack has no required variable")
+	}
+	for _, name := range required {
+		t.Run(name, func(t *testing.T) {
+			_, vals := realValues(t, nil)
+			vals[name] = nil
+			_, err := p.Render(vals)
+			want := "variable " + name + " has no value; set it with --var " + name + "=VALUE"
+			if msg := packMessage(t, err); msg != want {
+				t.Errorf("message %q, want %q", msg, want)
+			}
+		})
+	}
+	t.Run("several", func(t *testing.T) {
+		_, vals := realValues(t, nil)
+		vals["job_name"], vals["binary"], vals["region"] = nil, nil, nil
+		_, err := p.Render(vals)
+		want := "variables binary, job_name, region have no value; set them with --var binary=VALUE --var job_name=VALUE --var region=VALUE"
+		if msg := packMessage(t, err); msg != want {
+			t.Errorf("message %q, want %q", msg, want)
+		}
+	})
+}
+
+// TestRealPackNamesTheVariableOfABadValue checks the real pack's messages for
+// values it refuses: each names the variable, and quotes the value with
+// "%" and ": " escaped so that nomad-pack shows it whole.
+func TestRealPackNamesTheVariableOfABadValue(t *testing.T) {
+	cases := []struct {
+		name      string
+		overrides map[string]string
+		meta      map[string]any
+		want      string
+	}{
+		{"driver", map[string]string{"driver": "bogus"}, nil,
+			`variable driver is "bogus", which is not one of raw_exec, docker`},
+		{"sidecar", map[string]string{"sidecar": "bo: g%us"}, nil,
+			`variable sidecar is "bo:\x20g\x25us", which is not one of envoy, envoy_raw_exec, consul_proxy`},
+		{"interpolation", map[string]string{"job_name": "a${x}%{y}: z"}, nil,
+			`variable job_name is "a${x}\x25{y}:\x20z", which holds "${" or a percent sign before "{", text Nomad would interpret when it starts the task`},
+		{"interpolation in a list", map[string]string{"datacenters": `["dc1", "%%{x}"]`}, nil,
+			`variable datacenters is "\x25{x}", which holds "${" or a percent sign before "{", text Nomad would interpret when it starts the task`},
+		{"interpolation in meta", nil, map[string]any{"commit": "${x}"},
+			`variable meta.commit is "${x}", which holds "${" or a percent sign before "{", text Nomad would interpret when it starts the task`},
+		{"null in meta", nil, map[string]any{"commit": nil},
+			`variable meta.commit holds null, not a string`},
+		{"meta key", nil, map[string]any{"a: b%": "x"},
+			`variable meta has the key "a:\x20b\x25", which is not an HCL identifier`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, vals := realValues(t, c.overrides)
+			if c.meta != nil {
+				vals["meta"] = c.meta
+			}
+			_, err := p.Render(vals)
+			if msg := packMessage(t, err); msg != c.want {
+				t.Errorf("message %q, want %q", msg, c.want)
+			}
+		})
+	}
+}
