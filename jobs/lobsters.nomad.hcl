@@ -8,7 +8,32 @@
 
 variable "binary" {
   type        = string
-  description = "Host path of the built monolith (go build -o bin/lobsters ./lobsters/cmd/lobsters)."
+  default     = ""
+  description = "Host path of the built monolith (go build -o bin/lobsters ./lobsters/cmd/lobsters), on the node that runs it; empty when artifact_url is set."
+}
+
+variable "artifact_url" {
+  type        = string
+  default     = ""
+  description = "On a cluster: where the node fetches the monolith's binary (svctl publish prints it); the task runs local/lobsters."
+}
+
+variable "artifact_checksum" {
+  type        = string
+  default     = ""
+  description = "sha256:HEX of the artifact; the node refuses a download that does not match."
+}
+
+variable "mysql_upstream" {
+  type        = string
+  default     = ""
+  description = "On a cluster: the Consul service of MySQL, reached through the sidecar on 127.0.0.1:3306 (dsn then uses tcp(127.0.0.1:3306)); empty for none."
+}
+
+variable "host_network" {
+  type        = string
+  default     = "mesh"
+  description = "Nomad host_network of the sidecar's port: mesh (nomad.hcl's, on Nomad's bridge) on the dev agent; empty on a cluster, the client's own network, which other nodes reach."
 }
 
 variable "port" {
@@ -72,9 +97,10 @@ job "lobsters" {
         to     = 3000
       }
 
-      # The sidecar's public port, on Nomad's bridge (see nomad.hcl).
+      # The sidecar's public port, on Nomad's bridge (see nomad.hcl) on the
+      # dev agent.
       port "connect-proxy-lobsters" {
-        host_network = "mesh"
+        host_network = var.host_network
       }
     }
 
@@ -99,6 +125,14 @@ job "lobsters" {
             upstreams {
               destination_name = "lobsters-popularity"
               local_bind_port  = 8000
+            }
+
+            dynamic "upstreams" {
+              for_each = var.mysql_upstream != "" ? [1] : []
+              content {
+                destination_name = var.mysql_upstream
+                local_bind_port  = 3306
+              }
             }
           }
         }
@@ -154,8 +188,20 @@ job "lobsters" {
     task "lobsters" {
       driver = "raw_exec"
 
+      dynamic "artifact" {
+        for_each = var.artifact_url != "" ? [1] : []
+        content {
+          source      = var.artifact_url
+          destination = "local/lobsters"
+          mode        = "file"
+          options {
+            checksum = var.artifact_checksum
+          }
+        }
+      }
+
       config {
-        command = var.binary
+        command = var.artifact_url != "" ? "local/lobsters" : var.binary
       }
 
       env {

@@ -204,9 +204,10 @@ func TestMonolithJobRegistration(t *testing.T) {
 	}
 }
 
-// TestEnvoyStartsTheSameWayInEveryJob: the monolith's job and the pack start
-// their raw_exec Envoy with the same command, which the lab runs as it is
-// (the Envoy flags are in those two data files and nowhere else).
+// TestEnvoyStartsTheSameWayInEveryJob: the pack, the monolith's job and the
+// mysql job (on a cluster) start their raw_exec Envoy with the same command,
+// which the lab runs as it is (the Envoy flags are in those data files and
+// nowhere else).
 func TestEnvoyStartsTheSameWayInEveryJob(t *testing.T) {
 	p, err := pack.Load(filepath.Join("..", "..", popularityPack))
 	if err != nil {
@@ -228,8 +229,12 @@ func TestEnvoyStartsTheSameWayInEveryJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mysql, err := jobspec.ReadFile(filepath.Join("..", "..", "jobs", "mysql.nomad.hcl"), map[string]string{"connect": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var commands []string
-	for _, job := range []*nomad.Job{popularity, monolith} {
+	for _, job := range []*nomad.Job{popularity, monolith, mysql} {
 		svc, err := ConsulService(job.TaskGroups[0])
 		if err != nil {
 			t.Fatal(err)
@@ -240,8 +245,10 @@ func TestEnvoyStartsTheSameWayInEveryJob(t *testing.T) {
 		}
 		commands = append(commands, fmt.Sprintf("%s %q", st.Config["command"], st.Config["args"]))
 	}
-	if commands[0] != commands[1] {
-		t.Errorf("the pack starts Envoy with\n  %s\nthe monolith's job with\n  %s", commands[0], commands[1])
+	for i, job := range []string{"the monolith's job", "the mysql job"} {
+		if commands[0] != commands[i+1] {
+			t.Errorf("the pack starts Envoy with\n  %s\n%s with\n  %s", commands[0], job, commands[i+1])
+		}
 	}
 	if !strings.Contains(commands[0], "--drain-time-s 1") || !strings.Contains(commands[0], "--disable-hot-restart") {
 		t.Errorf("Envoy's command lacks the drain and hot-restart flags: %s", commands[0])

@@ -23,7 +23,31 @@ variable "meta" {
 
 variable "binary" {
   type        = string
-  description = "Host path of the built service binary. raw_exec runs it in place; docker mounts it at /srv/bin/lobsters-popularity."
+  description = "Host path of the built service binary, when it is not fetched as an artifact (artifact_url empty): raw_exec runs it in place; docker mounts it at /srv/bin/lobsters-popularity."
+}
+
+variable "artifact_url" {
+  type        = string
+  default     = ""
+  description = "Where the node fetches the service binary from (go-getter source, e.g. the artifact store's https URL); the task runs it from its local/bin. Empty: the node runs binary from its own filesystem."
+}
+
+variable "artifact_checksum" {
+  type        = string
+  default     = ""
+  description = "Checksum of the artifact, sha256:HEX; the node refuses a download that does not match."
+}
+
+variable "source_artifact_url" {
+  type        = string
+  default     = ""
+  description = "With driver docker and artifact_url: where the node fetches the source snapshot (a .tar.gz), unpacked at /local/source, the task's working directory."
+}
+
+variable "source_artifact_checksum" {
+  type        = string
+  default     = ""
+  description = "Checksum of the source archive, sha256:HEX."
 }
 
 # Where the job runs.
@@ -32,6 +56,12 @@ variable "datacenters" {
   type        = list(string)
   default     = ["dc1"]
   description = "Datacenters the job may be placed in."
+}
+
+variable "node" {
+  type        = string
+  default     = ""
+  description = "Name of the one Nomad node the instance may run on (a constraint on node.unique.name); empty: any node."
 }
 
 variable "region" {
@@ -45,7 +75,7 @@ variable "region" {
 variable "driver" {
   type        = string
   default     = "raw_exec"
-  description = "Task driver of the service: raw_exec (the binary runs on the host, in the group's network namespace) or docker (in docker_image, with the binary and the source mounted)."
+  description = "Task driver of the service: raw_exec (the binary runs on the host, in the group's network namespace), exec (isolated in a chroot; needs artifact_url) or docker (in docker_image, with the binary and the source mounted)."
 }
 
 variable "docker_image" {
@@ -64,6 +94,18 @@ variable "dsn" {
   type        = string
   default     = "lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true"
   description = "MySQL DSN of the Lobsters database, passed as LOBSTERS_DSN. Inside the group's network namespace 127.0.0.1 is not the host's, so the default uses the unix socket of the demo's MySQL (jobs/mysql.nomad.hcl)."
+}
+
+variable "mysql_upstream" {
+  type        = string
+  default     = ""
+  description = "Consul service of MySQL to reach through the sidecar, on 127.0.0.1:mysql_upstream_port (then dsn should use tcp(127.0.0.1:PORT)); empty for no upstream."
+}
+
+variable "mysql_upstream_port" {
+  type        = number
+  default     = 3306
+  description = "Local port of the mysql_upstream listener inside the group's namespace."
 }
 
 variable "app_port" {

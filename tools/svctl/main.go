@@ -22,7 +22,7 @@ import (
 )
 
 // commands are svctl's commands, in the order its usage lists them.
-var commands = []*command{runCommand, stopCommand, psCommand, renderCommand, meshCommand}
+var commands = []*command{runCommand, stopCommand, psCommand, renderCommand, meshCommand, publishCommand}
 
 const usageFooter = `
 SOURCE: UNCOMMITTED_COPY (the working tree as it is now, copied), UNCOMMITTED
@@ -41,7 +41,7 @@ func usage() string {
 	var b strings.Builder
 	b.WriteString("usage:\n")
 	for _, c := range commands {
-		fmt.Fprintf(&b, "  %-60s %s\n", c.usageLine(), c.synopsis)
+		fmt.Fprintf(&b, "  %-64s %s\n", c.usageLine(), c.synopsis)
 	}
 	b.WriteString(usageFooter)
 	return b.String()

@@ -19,7 +19,7 @@ var psCommand = &command{
 	synopsis: "list running instances",
 	help: `
 Lists every instance svctl ran (of SERVICE only, if given): service, name,
-allocation, source, address, Nomad status and Consul health, and the active
+allocation, the node it runs on, source, address, Nomad status and Consul health, and the active
 mesh profile.`,
 	minArgs: 0,
 	maxArgs: 1,
@@ -55,9 +55,9 @@ mesh profile.`,
 			}
 			fmt.Fprintf(out.stdout, "mesh profile: %s\n", profile)
 			tw := tabwriter.NewWriter(out.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SERVICE\tNAME\tALLOC\tSOURCE\tADDRESS\tNOMAD\tCONSUL")
+			fmt.Fprintln(tw, "SERVICE\tNAME\tALLOC\tNODE\tSOURCE\tADDRESS\tNOMAD\tCONSUL")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Service, r.Name, run.ShortID(r.AllocID), sourceText(r), orDash(r.Address), r.NomadStatus, r.ConsulHealth)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Service, r.Name, run.ShortID(r.AllocID), orDash(r.Node), sourceText(r), orDash(r.Address), r.NomadStatus, r.ConsulHealth)
 			}
 			return tw.Flush()
 		}
@@ -68,7 +68,9 @@ mesh profile.`,
 func sourceText(r deploy.Row) string {
 	switch r.Source {
 	case "UNCOMMITTED_COPY", "UNCOMMITTED":
-		return r.SourceDir
+		if r.SourceDir != "" {
+			return r.SourceDir
+		}
 	}
 	return r.Source + "@" + commitText(r.Commit)
 }

@@ -31,11 +31,11 @@ default stands.`,
 			}
 			var chosen map[string]string
 			if nc, cc, err := agents.Both(); err == nil {
-				if chosen, err = chooseSidecar(deploy.New(nc, cc, nil), r.Request, out.stderr); err != nil {
+				if chosen, err = chooseSidecar(deploy.New(nc, cc, nil), r.Request, out.stderr, false); err != nil {
 					return err
 				}
 			}
-			job, err := r.Render(r.planned(), chosen)
+			job, err := r.Render(r.planned(false), chosen)
 			if err != nil {
 				return err
 			}

@@ -60,7 +60,12 @@ func newRequest(ctx context.Context, pos []string, vars varFlags) (*request, err
 func (r *request) dir() string { return r.Dir(r.ws.DataDir) }
 
 // planned is what the run will make, before it makes it: render shows it.
-func (r *request) planned() run.Built {
+// A published run's artifacts are known only once built: placeholders.
+func (r *request) planned(published bool) run.Built {
+	if published {
+		placeholder := run.Artifact{URL: "<published by svctl run>", Checksum: "sha256:<computed by svctl run>"}
+		return run.Built{Commit: r.commit, BinaryArtifact: placeholder, SourceArtifact: placeholder}
+	}
 	b := run.Built{SourceDir: filepath.Join(r.dir(), "src"), Commit: r.commit, Binary: r.binaryPath()}
 	if r.Source.Kind == snapshot.Uncommitted {
 		b.SourceDir = r.ws.Root

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"microwizard/internal/svctl/agents"
+	"microwizard/internal/svctl/artifacts"
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/gobuild"
 	"microwizard/internal/svctl/mesh"
@@ -34,18 +36,29 @@ before anything happens (exit 2); a run that fails leaves nothing behind.`,
 		vars := varFlags{}
 		fs.Var(vars, "var", "set a pack variable, key=value (repeatable)")
 		timeout := fs.Duration("timeout", 90*time.Second, "how long to wait for the instance to be healthy in Consul")
+		publish := fs.Bool("publish", false, "publish the build to the artifact store (SVCTL_ARTIFACTS) even where the nodes are this machine")
 		return func(ctx context.Context, pos []string, out streams) error {
-			return runInstance(ctx, pos, vars, *timeout, out)
+			return runInstance(ctx, pos, vars, runOptions{timeout: *timeout, publish: *publish}, out)
 		}
 	},
 }
 
-// runInstance is `svctl run`: check input → agents → snapshot → build →
-// render → submit and follow → report.
-func runInstance(ctx context.Context, pos []string, vars varFlags, timeout time.Duration, out streams) (err error) {
+// runOptions are run's flags beside --var.
+type runOptions struct {
+	timeout time.Duration
+	publish bool
+}
+
+// runInstance is `svctl run`: check input → agents and target → snapshot →
+// build → publish (for a cluster) → render → submit and follow → report.
+func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptions, out streams) (err error) {
 	r, err := newRequest(ctx, pos, vars)
 	if err != nil {
 		return err
+	}
+	store, err := artifacts.FromEnv()
+	if err != nil {
+		return usageError{err.Error()}
 	}
 	// The agents next: with them down nothing is copied or built.
 	nc, cc, err := agents.Both()
@@ -58,11 +71,30 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, timeout time.
 		return err
 	}
 	d := deploy.New(nc, cc, out.stdout)
-	chosen, err := chooseSidecar(d, r.Request, out.stdout)
+	tgt, err := chooseTarget(d, r.Request, store, opts.publish)
 	if err != nil {
 		return err
 	}
-	if _, err := r.Render(r.planned(), chosen); err != nil {
+	fmt.Fprintf(out.stdout, "==> %s\n", tgt.why)
+	if tgt.store != nil {
+		if err := tgt.store.Check(ctx); err != nil {
+			return fmt.Errorf("%w; nothing was built or submitted", err)
+		}
+	}
+	sidecar, err := chooseSidecar(d, r.Request, out.stdout, tgt.cluster)
+	if err != nil {
+		return err
+	}
+	chosen := tgt.values()
+	if chosen == nil {
+		chosen = map[string]string{}
+	}
+	maps.Copy(chosen, sidecar)
+	vals, err := r.Values(r.planned(tgt.store != nil), chosen)
+	if err != nil {
+		return &run.InputError{Msg: err.Error()}
+	}
+	if _, err := r.Render(r.planned(tgt.store != nil), chosen); err != nil {
 		return &run.InputError{Msg: err.Error()}
 	}
 
@@ -77,11 +109,20 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, timeout time.
 		return err
 	}
 	fmt.Fprintf(out.stdout, "==> building %s from %s\n", r.Pack.Build.Package, snap.Dir)
-	build, err := buildService(ctx, r, snap)
+	build, err := buildService(ctx, r, snap, tgt.platform)
 	if err != nil {
 		return err
 	}
-	job, err := r.Render(run.Built{SourceDir: snap.Dir, Commit: snap.Commit, Binary: build.Binary}, chosen)
+	built := run.Built{SourceDir: snap.Dir, Commit: snap.Commit, Binary: build.Binary}
+	var published time.Duration
+	if tgt.store != nil {
+		start := time.Now()
+		if built, err = publish(ctx, tgt.store, r, snap, build, vals["driver"] == "docker", out); err != nil {
+			return err
+		}
+		published = time.Since(start)
+	}
+	job, err := r.Render(built, chosen)
 	if err != nil {
 		return err
 	}
@@ -90,13 +131,13 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, timeout time.
 		return fmt.Errorf("keep the rendered job: %w", err)
 	}
 	fmt.Fprintf(out.stdout, "==> rendered job: %s\n", jobPath)
-	inst, err := d.Run(ctx, job, timeout)
+	inst, err := d.Run(ctx, job, opts.timeout)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out.stdout, "\n%s %s is running: job %s, allocation %s, at %s\n", r.Service, r.Name, inst.JobID, run.ShortID(inst.AllocID), inst.Address)
-	fmt.Fprintf(out.stdout, "timings: copy %s, build %s, submit to healthy %s, total %s\n",
-		round(snap.Took), round(build.Duration), round(inst.Elapsed), round(snap.Took+build.Duration+inst.Elapsed))
+	fmt.Fprintf(out.stdout, "timings: copy %s, build %s, publish %s, submit to healthy %s, total %s\n",
+		round(snap.Took), round(build.Duration), round(published), round(inst.Elapsed), round(snap.Took+build.Duration+published+inst.Elapsed))
 	return nil
 }
 
@@ -123,11 +164,11 @@ func takeSnapshot(ctx context.Context, r *request, out streams) (snapshot.Snapsh
 
 // buildService builds the pack's package from the snapshot into the run's
 // directory. A compile error says that nothing was submitted.
-func buildService(ctx context.Context, r *request, snap snapshot.Snapshot) (gobuild.Result, error) {
+func buildService(ctx context.Context, r *request, snap snapshot.Snapshot, p gobuild.Platform) (gobuild.Result, error) {
 	if err := os.MkdirAll(filepath.Dir(r.binaryPath()), 0o755); err != nil {
 		return gobuild.Result{}, fmt.Errorf("create %s: %w", filepath.Dir(r.binaryPath()), err)
 	}
-	res, err := gobuild.Build(ctx, snap.Dir, r.Pack.Build.Package, r.binaryPath())
+	res, err := gobuild.BuildFor(ctx, snap.Dir, r.Pack.Build.Package, r.binaryPath(), p)
 	var cerr *gobuild.CompileError
 	switch {
 	case errors.As(err, &cerr):
@@ -136,6 +177,49 @@ func buildService(ctx context.Context, r *request, snap snapshot.Snapshot) (gobu
 		return res, fmt.Errorf("%w; nothing was submitted", err)
 	}
 	return res, nil
+}
+
+// publish puts the binary (and for docker the source, archived) in the
+// artifact store, and returns what the job names instead of this machine's
+// paths. Content already in the store is not uploaded again.
+func publish(ctx context.Context, store *artifacts.Store, r *request, snap snapshot.Snapshot, build gobuild.Result, withSource bool, out streams) (run.Built, error) {
+	built := run.Built{Commit: snap.Commit}
+	bin, err := store.Publish(ctx, build.Binary, r.Service)
+	if err != nil {
+		return built, fmt.Errorf("%w; nothing was submitted", err)
+	}
+	report(out, bin)
+	built.BinaryArtifact = run.Artifact{URL: bin.URL, Checksum: bin.Checksum()}
+	if withSource {
+		archive := filepath.Join(r.dir(), "source.tar.gz")
+		f, err := os.Create(archive)
+		if err != nil {
+			return built, fmt.Errorf("archive the source: %w", err)
+		}
+		err = snapshot.Archive(snap.Dir, f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return built, fmt.Errorf("archive the source: %w", err)
+		}
+		src, err := store.Publish(ctx, archive, "source.tar.gz")
+		if err != nil {
+			return built, fmt.Errorf("%w; nothing was submitted", err)
+		}
+		report(out, src)
+		built.SourceArtifact = run.Artifact{URL: src.URL, Checksum: src.Checksum()}
+	}
+	return built, nil
+}
+
+// report says what publishing an artifact did.
+func report(out streams, a artifacts.Artifact) {
+	if a.Uploaded {
+		fmt.Fprintf(out.stdout, "==> published %s (%s): uploaded %d bytes\n", a.Name, a.URL, a.Sent)
+		return
+	}
+	fmt.Fprintf(out.stdout, "==> %s is already in the store (%s): nothing uploaded\n", a.Name, a.URL)
 }
 
 func commitText(c string) string {

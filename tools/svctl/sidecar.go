@@ -13,8 +13,10 @@ import (
 // clients can run, unless the user chose one with --var sidecar: Nomad's
 // default (Envoy under docker) where a node has a healthy docker driver,
 // else the host's envoy binary under raw_exec, else Consul's built-in proxy.
-// It says which. The user's own values lie over what it returns.
-func chooseSidecar(d *deploy.Client, r *run.Request, out io.Writer) (map[string]string, error) {
+// It says which. The user's own values lie over what it returns. On a
+// cluster the sidecar's binary comes from the node (its PATH, or the image),
+// never from this machine's PATH.
+func chooseSidecar(d *deploy.Client, r *run.Request, out io.Writer, cluster bool) (map[string]string, error) {
 	if _, chosen := r.Var("sidecar"); chosen {
 		return nil, nil
 	}
@@ -27,6 +29,10 @@ func chooseSidecar(d *deploy.Client, r *run.Request, out io.Writer) (map[string]
 			fmt.Fprintln(out, "==> sidecar: Envoy under docker (Nomad's default)")
 			return map[string]string{"sidecar": "envoy"}, nil
 		}
+	}
+	if cluster {
+		fmt.Fprintln(out, "==> sidecar: Envoy from the node's PATH under raw_exec (no docker driver)")
+		return map[string]string{"sidecar": "envoy_raw_exec"}, nil
 	}
 	if p, err := exec.LookPath("envoy"); err == nil {
 		vals := map[string]string{"sidecar": "envoy_raw_exec", "envoy_binary": p}

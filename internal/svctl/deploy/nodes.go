@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"net"
 	"sort"
 )
 
@@ -10,6 +11,8 @@ type Node struct {
 	ID, Name       string
 	Ready          bool            // status ready and eligible for placement
 	HealthyDrivers map[string]bool // the task drivers it has, healthy
+	OS, Arch       string          // kernel.name and cpu.arch, as Go names them
+	Address        string          // unique.network.ip-address: where it is reached
 }
 
 // Nodes lists the cluster's client nodes, by name.
@@ -26,8 +29,34 @@ func (c *Client) Nodes() ([]Node, error) {
 				n.HealthyDrivers[name] = true
 			}
 		}
+		info, _, err := c.nomad.Nodes().Info(s.ID, nil)
+		if err != nil {
+			return nil, fmt.Errorf("Nomad node %s: %w", s.Name, err)
+		}
+		n.OS, n.Arch, n.Address = info.Attributes["kernel.name"], info.Attributes["cpu.arch"], info.Attributes["unique.network.ip-address"]
 		nodes = append(nodes, n)
 	}
 	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Name < nodes[j].Name })
 	return nodes, nil
+}
+
+// IsThisMachine reports whether the node is the machine svctl runs on: its
+// address (the one Nomad fingerprinted on its network interface) is one of
+// this machine's interface addresses. A node in another network namespace,
+// VM or host has an address this machine does not.
+func (n Node) IsThisMachine() (bool, error) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return false, fmt.Errorf("this machine's addresses: %w", err)
+	}
+	ip := net.ParseIP(n.Address)
+	if ip == nil {
+		return false, nil
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.Equal(ip) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -13,6 +13,7 @@ type Row struct {
 	Name         string `json:"name"`
 	JobID        string `json:"job_id"`
 	AllocID      string `json:"alloc_id"`
+	Node         string `json:"node"`
 	Source       string `json:"source"`
 	Commit       string `json:"commit"`
 	SourceDir    string `json:"source_dir"`
@@ -40,7 +41,7 @@ func (c *Client) Instances(service string) ([]Row, error) {
 				continue
 			}
 			r := Row{
-				Service: j.Service, Name: j.Name, JobID: j.ID, AllocID: a.ID,
+				Service: j.Service, Name: j.Name, JobID: j.ID, AllocID: a.ID, Node: a.NodeName,
 				Source: j.Source, Commit: j.Commit, SourceDir: j.SourceDir,
 				NomadStatus: a.ClientStatus, ConsulHealth: "unregistered",
 			}

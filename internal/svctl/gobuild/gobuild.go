@@ -36,6 +36,18 @@ type Result struct {
 // out that existed before is left as it was). If the go command ran and
 // failed, the error is a *CompileError carrying its output.
 func Build(ctx context.Context, dir, pkg, out string) (Result, error) {
+	return BuildFor(ctx, dir, pkg, out, Platform{})
+}
+
+// Platform is the OS and CPU a binary is built for, as Go names them
+// (GOOS, GOARCH); the zero Platform is this machine's.
+type Platform struct{ OS, Arch string }
+
+func (p Platform) String() string { return p.OS + "/" + p.Arch }
+
+// BuildFor is Build for the platform p: a cross-compiled static binary
+// where p is not this machine's.
+func BuildFor(ctx context.Context, dir, pkg, out string, p Platform) (Result, error) {
 	if err := CheckPackage(pkg); err != nil {
 		return Result{}, err
 	}
@@ -62,6 +74,12 @@ func Build(ctx context.Context, dir, pkg, out string) (Result, error) {
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", tmpOut, pkg)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if p.OS != "" {
+		cmd.Env = append(cmd.Env, "GOOS="+p.OS)
+	}
+	if p.Arch != "" {
+		cmd.Env = append(cmd.Env, "GOARCH="+p.Arch)
+	}
 	var output bytes.Buffer
 	cmd.Stdout = &output
 	cmd.Stderr = &output

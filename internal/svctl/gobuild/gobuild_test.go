@@ -2,6 +2,7 @@ package gobuild
 
 import (
 	"context"
+	"debug/elf"
 	"errors"
 	"os"
 	"os/exec"
@@ -214,5 +215,27 @@ func TestBuildCanceled(t *testing.T) {
 	_, err := Build(ctx, dir, ".", filepath.Join(t.TempDir(), "svc"))
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Build with canceled context = %v, want context.Canceled", err)
+	}
+}
+
+// TestBuildForAnotherPlatform cross-compiles for linux/arm64 and checks the
+// binary's ELF header says so: the nodes that run a service need not be
+// this machine's kind.
+func TestBuildForAnotherPlatform(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	dir := writeModule(t, map[string]string{".": "package main\n\nfunc main() {}\n"})
+	out := filepath.Join(t.TempDir(), "svc")
+	if _, err := BuildFor(context.Background(), dir, ".", out, Platform{OS: "linux", Arch: "arm64"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.Open(out)
+	if err != nil {
+		t.Fatalf("not an ELF binary: %v", err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 {
+		t.Fatalf("machine %v, want EM_AARCH64", f.Machine)
 	}
 }

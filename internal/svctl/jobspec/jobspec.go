@@ -437,7 +437,11 @@ func (d *decoder) blocks(body *hclsyntax.Body, typ string) []*hclsyntax.Block {
 				continue
 			}
 			if v.LengthInt() == 1 {
-				out = append(out, &hclsyntax.Block{Type: typ, Body: content.Body, TypeRange: b.TypeRange, OpenBraceRange: b.OpenBraceRange, CloseBraceRange: b.CloseBraceRange})
+				var labels []string
+				if a := b.Body.Attributes["labels"]; a != nil {
+					labels = d.strings(a)
+				}
+				out = append(out, &hclsyntax.Block{Type: typ, Labels: labels, Body: content.Body, TypeRange: b.TypeRange, OpenBraceRange: b.OpenBraceRange, CloseBraceRange: b.CloseBraceRange})
 			}
 		}
 	}

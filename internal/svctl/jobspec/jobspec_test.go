@@ -16,8 +16,8 @@ func TestReadFileRefusesUnknownVariable(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "bianry") {
 		t.Fatalf("err = %v, want one naming bianry", err)
 	}
-	_, err = ReadFile(monolithJob, nil)
-	if err == nil || !strings.Contains(err.Error(), "binary has no default") {
-		t.Fatalf("err = %v, want one naming the missing binary", err)
+	_, err = Parse("job.hcl", []byte("variable \"image\" {\n  type = string\n}\njob \"j\" {}\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "image has no default") {
+		t.Fatalf("err = %v, want one naming the missing image", err)
 	}
 }

@@ -89,7 +89,7 @@ func TestRealPackNamesTheVariableOfABadValue(t *testing.T) {
 		want      string
 	}{
 		{"driver", map[string]string{"driver": "bogus"}, nil,
-			`variable driver is "bogus", which is not one of raw_exec, docker`},
+			`variable driver is "bogus", which is not one of raw_exec, exec, docker`},
 		{"sidecar", map[string]string{"sidecar": "bo: g%us"}, nil,
 			`variable sidecar is "bo:\x20g\x25us", which is not one of envoy, envoy_raw_exec, consul_proxy`},
 		{"interpolation", map[string]string{"job_name": "a${x}%{y}: z"}, nil,

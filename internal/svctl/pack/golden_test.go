@@ -79,6 +79,28 @@ func renderCases() []renderCase {
 			cases = append(cases, renderCase{name: driver + "-" + sidecar, driver: driver, sidecar: sidecar})
 		}
 	}
+	// A run published to an artifact store for a cluster: nothing of the
+	// developer's machine in the job, MySQL through the mesh.
+	published := func(extra map[string]string) map[string]string {
+		m := map[string]string{
+			"binary": "", "source_dir": "",
+			"artifact_url":      "http://10.77.0.2:8333/svctl/runs/sha256/4e1f0c9b/lobsters-popularity",
+			"artifact_checksum": "sha256:4e1f0c9b2a7d3e5f6a8b9c0d1e2f3a4b5c6d7e8f4e1f0c9b2a7d3e5f6a8b9c0d",
+			"mysql_upstream":    "mysql",
+			"mysql_socket_dir":  "",
+			"host_network":      "",
+			"dsn":               "lobsters:lobsters@tcp(127.0.0.1:3306)/lobsters?parseTime=true",
+		}
+		maps.Copy(m, extra)
+		return m
+	}
+	cases = append(cases,
+		renderCase{name: "exec-envoy_raw_exec-published", driver: "exec", sidecar: "envoy_raw_exec", extra: published(map[string]string{"node": "n2"})},
+		renderCase{name: "docker-envoy-published", driver: "docker", sidecar: "envoy", extra: published(map[string]string{
+			"source_artifact_url":      "http://10.77.0.2:8333/svctl/runs/sha256/0a1b2c3d/source.tar.gz",
+			"source_artifact_checksum": "sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+		})},
+	)
 	return append(cases, renderCase{
 		name: "raw_exec-consul_proxy-host_network", driver: "raw_exec", sidecar: "consul_proxy",
 		extra: map[string]string{
@@ -155,6 +177,7 @@ func TestRealPackRendersTheJobsItPromises(t *testing.T) {
 			err := checkJob(src, wantJob{
 				jobName: o["job_name"], deployName: o["deploy_name"], source: c.meta()["source"],
 				sourceDir: o["source_dir"], commit: c.meta()["commit"], binary: o["binary"],
+				artifactURL: o["artifact_url"], artifactChecksum: o["artifact_checksum"],
 				dsn: dsn, driver: c.driver,
 			})
 			if err != nil {

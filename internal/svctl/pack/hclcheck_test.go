@@ -129,6 +129,8 @@ var nomadRuntime = &hcl.EvalContext{Variables: map[string]cty.Value{
 type wantJob struct {
 	jobName, deployName, source, sourceDir, commit string
 	binary, dsn, driver                            string
+	// artifactURL and artifactChecksum: the binary is fetched by the node.
+	artifactURL, artifactChecksum string
 }
 
 // checkJob parses src and checks it is one job named want.jobName with one
@@ -226,6 +228,32 @@ func checkJob(src string, want wantJob) error {
 	switch {
 	case err != nil:
 		errs = append(errs, err)
+	case want.artifactURL != "":
+		// Published: the task runs what the node fetched, nothing of the
+		// developer's machine.
+		artifacts := blocksOf(task.Body, "artifact")
+		if len(artifacts) == 0 {
+			errs = append(errs, errors.New("no artifact block"))
+			break
+		}
+		artifact := artifacts[0] // the binary; a docker job's second is its source
+		src, err := stringAttr(artifact.Body, "source")
+		expect("artifact source", src, err, want.artifactURL)
+		if opts, err := only(artifact.Body, "options"); err != nil {
+			errs = append(errs, err)
+		} else {
+			sum, err := stringAttr(opts.Body, "checksum")
+			expect("artifact checksum", sum, err, want.artifactChecksum)
+		}
+		command, err := stringAttr(config.Body, "command")
+		wantCommand := "local/bin/lobsters-popularity"
+		if want.driver == "docker" {
+			wantCommand = "/local/bin/lobsters-popularity"
+		}
+		expect("command", command, err, wantCommand)
+		if ms := blocksOf(config.Body, "mount"); len(ms) != 0 {
+			errs = append(errs, fmt.Errorf("a published job mounts %d host paths", len(ms)))
+		}
 	case want.driver == "raw_exec":
 		got, err := stringAttr(config.Body, "command")
 		expect("raw_exec command", got, err, want.binary)

@@ -30,6 +30,7 @@ const (
 	MetaSource     = "source"
 	MetaCommit     = "commit"
 	MetaSourceDir  = "source_dir"
+	MetaArtifact   = "artifact" // the published binary's checksum; "" when not published
 )
 
 // Pack variables svctl sets itself for every run; --var cannot set them, or
@@ -40,10 +41,16 @@ const (
 	VarMeta       = "meta"
 	VarSourceDir  = "source_dir"
 	VarBinary     = "binary"
+	// Set when the run is published to an artifact store.
+	VarArtifactURL            = "artifact_url"
+	VarArtifactChecksum       = "artifact_checksum"
+	VarSourceArtifactURL      = "source_artifact_url"
+	VarSourceArtifactChecksum = "source_artifact_checksum"
 )
 
 // svctlVars lists them, for the check of the user's values.
-var svctlVars = []string{VarJobName, VarDeployName, VarMeta, VarSourceDir, VarBinary}
+var svctlVars = []string{VarJobName, VarDeployName, VarMeta, VarSourceDir, VarBinary,
+	VarArtifactURL, VarArtifactChecksum, VarSourceArtifactURL, VarSourceArtifactChecksum}
 
 // Request is a checked run: made by NewRequest, read-only afterwards.
 type Request struct {
@@ -108,16 +115,25 @@ func (r *Request) Var(name string) (string, bool) {
 	return v, ok
 }
 
-// Built is what the steps before rendering made for a run.
+// Built is what the steps before rendering made for a run. A run published
+// to an artifact store has Binary and SourceDir empty: its job names no
+// path of this machine, only where nodes fetch what they run.
 type Built struct {
 	SourceDir string // the snapshot the binary was built from
 	Commit    string // its commit, "" when unknown
 	Binary    string // the built service
+	// BinaryArtifact and SourceArtifact are the published binary and (for
+	// drivers that need it) the source archive.
+	BinaryArtifact, SourceArtifact Artifact
 }
+
+// Artifact is something published for the nodes: where they fetch it, and
+// its checksum in go-getter's form, sha256:HEX.
+type Artifact struct{ URL, Checksum string }
 
 // Meta is the meta a run writes on its job and its service.
 func (r *Request) Meta(b Built) map[string]string {
-	return map[string]string{
+	m := map[string]string{
 		MetaManaged:    "1",
 		MetaService:    r.Service,
 		MetaDeployName: r.Name,
@@ -125,6 +141,10 @@ func (r *Request) Meta(b Built) map[string]string {
 		MetaCommit:     b.Commit,
 		MetaSourceDir:  b.SourceDir,
 	}
+	if b.BinaryArtifact.Checksum != "" {
+		m[MetaArtifact] = b.BinaryArtifact.Checksum
+	}
+	return m
 }
 
 // Values are the pack variables for the run, each layer over the one before:
@@ -140,6 +160,14 @@ func (r *Request) Values(b Built, chosen map[string]string) (pack.Values, error)
 	over[VarDeployName] = r.Name
 	over[VarSourceDir] = b.SourceDir
 	over[VarBinary] = b.Binary
+	if b.BinaryArtifact.URL != "" {
+		over[VarArtifactURL] = b.BinaryArtifact.URL
+		over[VarArtifactChecksum] = b.BinaryArtifact.Checksum
+	}
+	if b.SourceArtifact.URL != "" {
+		over[VarSourceArtifactURL] = b.SourceArtifact.URL
+		over[VarSourceArtifactChecksum] = b.SourceArtifact.Checksum
+	}
 	vals, err := r.Pack.Values(over)
 	if err != nil {
 		return nil, err
@@ -182,7 +210,7 @@ func (r *Request) Dir(dataDir string) string { return filepath.Join(dataDir, "ru
 
 // Record is what a job's meta says of the run that submitted it.
 type Record struct {
-	Service, Name, Source, Commit, SourceDir string
+	Service, Name, Source, Commit, SourceDir, Artifact string
 }
 
 // ReadMeta reads a job's meta; ok is false for a job svctl did not submit.
@@ -196,6 +224,7 @@ func ReadMeta(meta map[string]string) (rec Record, ok bool) {
 		Source:    meta[MetaSource],
 		Commit:    meta[MetaCommit],
 		SourceDir: meta[MetaSourceDir],
+		Artifact:  meta[MetaArtifact],
 	}, true
 }
 

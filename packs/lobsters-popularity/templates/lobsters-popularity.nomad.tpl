@@ -13,6 +13,14 @@ job [[ template "string_var" (list "job_name" .) ]] {
   region      = [[ template "string_var" (list "region" .) ]]
   datacenters = [[ template "string_list_var" (list "datacenters" .) ]]
   type        = "service"
+[[- if var "node" . ]]
+
+  # Pinned to one node.
+  constraint {
+    attribute = "$${node.unique.name}"
+    value     = [[ template "string_var" (list "node" .) ]]
+  }
+[[- end ]]
 
   meta {
     [[- template "meta_attributes" (list "    " .) ]]
@@ -115,6 +123,14 @@ job [[ template "string_var" (list "job_name" .) ]] {
             config {
               local_request_timeout_ms = 30000
             }
+[[- if var "mysql_upstream" . ]]
+
+            # MySQL through the mesh: the way a cluster allows.
+            upstreams {
+              destination_name = [[ template "string_var" (list "mysql_upstream" .) ]]
+              local_bind_port  = [[ var "mysql_upstream_port" . ]]
+            }
+[[- end ]]
           }
         }
 
@@ -167,10 +183,39 @@ job [[ template "string_var" (list "job_name" .) ]] {
     task [[ template "hcl_string" $name ]] {
       driver       = [[ template "hcl_string" $driver ]]
       kill_timeout = [[ template "string_var" (list "kill_timeout" .) ]]
+[[- if var "artifact_url" . ]]
+
+      # The binary, fetched by the node from the artifact store and checked.
+      artifact {
+        source      = [[ template "string_var" (list "artifact_url" .) ]]
+        destination = "local/bin/lobsters-popularity"
+        mode        = "file"
+
+        options {
+          checksum = [[ template "string_var" (list "artifact_checksum" .) ]]
+        }
+      }
+[[- end ]]
+[[- if and (eq $driver "docker") (var "source_artifact_url" .) ]]
+
+      # The source snapshot, unpacked by the node into local/source.
+      artifact {
+        source      = [[ template "string_var" (list "source_artifact_url" .) ]]
+        destination = "local/source"
+
+        options {
+          checksum = [[ template "string_var" (list "source_artifact_checksum" .) ]]
+        }
+      }
+[[- end ]]
 
       config {
-[[- if eq $driver "raw_exec" ]]
-        command = [[ template "string_var" (list "binary" .) ]]
+[[- if ne $driver "docker" ]]
+        command = [[ if var "artifact_url" . ]]"local/bin/lobsters-popularity"[[ else ]][[ template "string_var" (list "binary" .) ]][[ end ]]
+[[- else if var "artifact_url" . ]]
+        image    = [[ template "string_var" (list "docker_image" .) ]]
+        command  = "/local/bin/lobsters-popularity"
+        work_dir = "/local/source"
 [[- else ]]
         image    = [[ template "string_var" (list "docker_image" .) ]]
         command  = "/srv/bin/lobsters-popularity"
@@ -189,14 +234,14 @@ job [[ template "string_var" (list "job_name" .) ]] {
           target   = "/srv/source"
           readonly = true
         }
-[[- if var "mysql_socket_dir" . ]]
+[[- end ]]
+[[- if and (eq $driver "docker") (var "mysql_socket_dir" .) ]]
 
         mount {
           type   = "bind"
           source = [[ template "string_var" (list "mysql_socket_dir" .) ]]
           target = [[ template "string_var" (list "mysql_socket_dir" .) ]]
         }
-[[- end ]]
 [[- end ]]
       }
 

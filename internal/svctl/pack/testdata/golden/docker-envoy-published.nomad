@@ -1,0 +1,159 @@
+job "lobsters-popularity-lobpop_v1-1a2b3c" {
+  region      = "global"
+  datacenters = ["dc1"]
+  type        = "service"
+
+  meta {
+    commit      = "4e1f0c9b2a7d3e5f6a8b9c0d1e2f3a4b5c6d7e8f"
+    deploy_name = "lobpop_v1"
+    service     = "lobsters-popularity"
+    source      = "UNCOMMITTED_COPY"
+    source_dir  = ""
+    svctl       = "1"
+  }
+
+  # Each run is a job of its own, so an update only happens when the same
+  # job is submitted again; the deployment is what svctl follows.
+  update {
+    max_parallel      = 1
+    health_check      = "checks"
+    min_healthy_time  = "1s"
+    healthy_deadline  = "1m"
+    progress_deadline = "2m"
+    auto_revert       = false
+  }
+
+  group "lobsters-popularity" {
+    count          = 1
+    shutdown_delay = "3s"
+
+    network {
+      mode = "bridge"
+
+      port "http" {
+        to = 5000
+      }
+
+      # The sidecar's public port, the same number inside the namespace as
+      # on the host.
+      port "connect_proxy" {
+        to = -1
+      }
+    }
+
+    # A killed or crashed instance is started again in place, after a second.
+    restart {
+      attempts = 10
+      interval = "1m"
+      delay    = "1s"
+      mode     = "delay"
+    }
+
+    # An instance whose node is lost is placed elsewhere, soon.
+    reschedule {
+      delay          = "5s"
+      delay_function = "constant"
+      unlimited      = true
+    }
+
+    service {
+      name = "lobsters-popularity"
+      # The port the service listens on inside the namespace, as a number:
+      # Nomad 1.6 resolves an exposed check's port from it at submit time,
+      # before a dynamic port label has a value.
+      port = "5000"
+      tags = ["lobpop_v1"]
+
+      meta {
+        commit      = "4e1f0c9b2a7d3e5f6a8b9c0d1e2f3a4b5c6d7e8f"
+        deploy_name = "lobpop_v1"
+        service     = "lobsters-popularity"
+        source      = "UNCOMMITTED_COPY"
+        source_dir  = ""
+        svctl       = "1"
+      }
+
+      check {
+        name     = "health"
+        type     = "http"
+        path     = "/health"
+        interval = "1s"
+        timeout  = "1s"
+
+        # Envoy serves /health on a port of its own for Consul's agent.
+        expose = true
+      }
+
+      connect {
+        sidecar_service {
+          port                      = "connect_proxy"
+          disable_default_tcp_check = true
+
+          proxy {
+            local_service_address = "127.0.0.1"
+            local_service_port    = 5000
+
+            # Envoy's default route timeout (15 s) would cut the slow version's
+            # answers at this sidecar; the monolith's route allows 30 s.
+            config {
+              local_request_timeout_ms = 30000
+            }
+
+            # MySQL through the mesh: the way a cluster allows.
+            upstreams {
+              destination_name = "mysql"
+              local_bind_port  = 3306
+            }
+          }
+        }
+
+        sidecar_task {
+          shutdown_delay = "3s"
+        }
+      }
+    }
+
+    task "lobsters-popularity" {
+      driver       = "docker"
+      kill_timeout = "5s"
+
+      # The binary, fetched by the node from the artifact store and checked.
+      artifact {
+        source      = "http://10.77.0.2:8333/svctl/runs/sha256/4e1f0c9b/lobsters-popularity"
+        destination = "local/bin/lobsters-popularity"
+        mode        = "file"
+
+        options {
+          checksum = "sha256:4e1f0c9b2a7d3e5f6a8b9c0d1e2f3a4b5c6d7e8f4e1f0c9b2a7d3e5f6a8b9c0d"
+        }
+      }
+
+      # The source snapshot, unpacked by the node into local/source.
+      artifact {
+        source      = "http://10.77.0.2:8333/svctl/runs/sha256/0a1b2c3d/source.tar.gz"
+        destination = "local/source"
+
+        options {
+          checksum = "sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
+        }
+      }
+
+      config {
+        image    = "debian:bookworm-slim"
+        command  = "/local/bin/lobsters-popularity"
+        work_dir = "/local/source"
+      }
+
+      env {
+        SERVICE_VERSION = "lobpop_v1"
+        POPULARITY_ADDR = "127.0.0.1:5000"
+        LOBSTERS_DSN    = "lobsters:lobsters@tcp(127.0.0.1:3306)/lobsters?parseTime=true"
+      }
+
+      resources {
+        cpu    = 100
+        memory = 64
+      }
+    }
+  }
+}

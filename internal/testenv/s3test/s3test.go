@@ -1,0 +1,402 @@
+// Package s3test starts a real S3-compatible store, SeaweedFS (`weed
+// mini`: master, volume server, filer and S3 gateway in one process), on
+// free loopback ports with its data in a temporary directory, for tests and
+// for the project's scripts: the artifact store svctl publishes to (Start,
+// StartServer). It takes ~5 s to take writes.
+//
+// The server has one identity with AccessKey and SecretKey, allowed
+// everything, and anonymous read: a Nomad node (go-getter) downloads an
+// object with a plain GET of Endpoint/BUCKET/KEY, as it would from a public
+// bucket, while listing and writing need the keys. Buckets are not created
+// on upload (as on AWS): CreateBucket makes one.
+//
+// The binary is the `weed` on PATH (scripts/setup builds it from
+// deps/seaweedfs). When there is none a test is skipped with the reason,
+// except under CI.
+package s3test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"microwizard/internal/testenv"
+)
+
+// The credentials of the server's one identity, and the region its clients
+// sign for (SeaweedFS accepts any).
+const (
+	AccessKey = "s3test-publisher"
+	SecretKey = "s3test-secret-d3f1c0e6a9b24c7e"
+	Region    = "us-east-1"
+)
+
+const (
+	readyTimeout = 60 * time.Second
+	startTries   = 3 // free ports can be taken between finding and binding them
+)
+
+// ErrNoBinary is returned by Binary and StartServer when there is no weed on PATH.
+var ErrNoBinary = errors.New("no weed (SeaweedFS) on PATH: run scripts/setup (it builds it from deps/seaweedfs into ~/.cache/microwizard/bin) and put that directory on PATH, or run `just test`")
+
+// errExited marks a start where weed exited by itself (a port taken since it
+// was found free, most often): StartServer tries again on other ports.
+var errExited = errors.New("weed exited during start")
+
+// Server is a running SeaweedFS with its S3 gateway.
+type Server struct {
+	Endpoint  string // http://127.0.0.1:PORT, the S3 API
+	AccessKey string
+	SecretKey string
+	Region    string
+	Client    *minio.Client // signed with AccessKey, path-style, may send S3 checksums
+
+	bin     string
+	dir     string // config, sockets and data; removed by Stop
+	ports   []int  // HTTP and gRPC of master, volume, filer, s3, admin
+	proc    *process
+	stopped bool
+}
+
+// process is one run of weed.
+type process struct {
+	cmd  *exec.Cmd
+	log  *testenv.Log
+	done chan struct{} // closed when the process has exited
+}
+
+// Binary returns the path of the weed binary on PATH, or ErrNoBinary.
+func Binary() (string, error) {
+	p, err := exec.LookPath("weed")
+	if err != nil {
+		return "", ErrNoBinary
+	}
+	return p, nil
+}
+
+// StartServer runs SeaweedFS on free loopback ports, its data in a new
+// temporary directory, and returns once its S3 API takes writes. The server
+// runs until Stop, which the caller must call; ctx bounds only the start.
+func StartServer(ctx context.Context) (*Server, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for try := 0; try < startTries; try++ {
+		s, err := start(ctx, bin)
+		if err == nil {
+			return s, nil
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil || !errors.Is(err, errExited) {
+			break
+		}
+	}
+	return nil, fmt.Errorf("start SeaweedFS S3 server: %w", errors.Join(errs...))
+}
+
+func start(ctx context.Context, bin string) (*Server, error) {
+	ports, err := testenv.FreePorts(10)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "s3test-")
+	if err != nil {
+		return nil, fmt.Errorf("make server dir: %w", err)
+	}
+	s := &Server{
+		Endpoint:  "http://127.0.0.1:" + strconv.Itoa(ports[6]),
+		AccessKey: AccessKey,
+		SecretKey: SecretKey,
+		Region:    Region,
+		bin:       bin,
+		dir:       dir,
+		ports:     ports,
+	}
+	if err := s.writeConfig(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	s.Client, err = minio.New("127.0.0.1:"+strconv.Itoa(ports[6]), &minio.Options{
+		Creds:           credentials.NewStaticV4(AccessKey, SecretKey, ""),
+		Region:          Region,
+		BucketLookup:    minio.BucketLookupPath,
+		TrailingHeaders: true,
+		MaxRetries:      1,
+	})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("S3 client for %s: %w", s.Endpoint, err)
+	}
+	if err := s.run(ctx); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// run starts weed in s.dir on s.ports and waits until S3 takes writes.
+func (s *Server) run(ctx context.Context) error {
+	p := &process{log: &testenv.Log{}, done: make(chan struct{})}
+	p.cmd = exec.Command(s.bin, s.args()...)
+	p.cmd.Dir = s.dir
+	p.cmd.Env = os.Environ()
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	// Should this process die without calling Stop, weed goes too.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := p.cmd.Start(); err != nil {
+		return fmt.Errorf("run %s: %w", s.bin, err)
+	}
+	go func() { _ = p.cmd.Wait(); close(p.done) }()
+	s.proc = p
+	return s.waitReady(ctx)
+}
+
+// waitReady waits until a signed ListBuckets succeeds (the filer behind
+// the gateway answers), then until a first write goes through: S3 answers
+// ~1 s before the filer's lock ring is up, and a PUT made in between waits
+// for it. The write is a small object in WarmUpBucket.
+func (s *Server) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		lctx, lcancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err := s.Client.ListBuckets(lctx)
+		lcancel()
+		if err == nil {
+			break
+		}
+		select {
+		case <-s.proc.done:
+			return fmt.Errorf("%w; log:\n%s", errExited, s.Log())
+		case <-ctx.Done():
+			return fmt.Errorf("SeaweedFS S3 at %s not ready within %s: %v; log:\n%s",
+				s.Endpoint, readyTimeout, err, s.Log())
+		case <-tick.C:
+		}
+	}
+	if err := s.warmUp(ctx); err != nil {
+		return fmt.Errorf("SeaweedFS S3 at %s: a first write: %w; log:\n%s", s.Endpoint, err, s.Log())
+	}
+	return nil
+}
+
+// WarmUpBucket is the bucket of the first write of each start. It is kept,
+// so that the write after a StartAgain goes to its existing volume: for
+// ~15 s after a restart with data, SeaweedFS grows no new volume, so a
+// bucket's first write waits that long.
+const WarmUpBucket = "s3test-warm-up"
+
+func (s *Server) warmUp(ctx context.Context) error {
+	exists, err := s.Client.BucketExists(ctx, WarmUpBucket)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		if err := s.CreateBucket(ctx, WarmUpBucket); err != nil {
+			return err
+		}
+	}
+	if _, err := s.Client.PutObject(ctx, WarmUpBucket, "w", strings.NewReader("w"), 1, minio.PutObjectOptions{}); err != nil {
+		return fmt.Errorf("put %s/w: %w", WarmUpBucket, err)
+	}
+	return nil
+}
+
+// CreateBucket makes a bucket.
+func (s *Server) CreateBucket(ctx context.Context, name string) error {
+	if err := s.Client.MakeBucket(ctx, name, minio.MakeBucketOptions{Region: s.Region}); err != nil {
+		return fmt.Errorf("create bucket %s at %s: %w", name, s.Endpoint, err)
+	}
+	return nil
+}
+
+// Env returns the environment that points AWS tools, and svctl's artifacts
+// package, at this server with its credentials. SVCTL_ARTIFACTS (which
+// bucket) is the caller's.
+func (s *Server) Env() []string {
+	return []string{
+		"AWS_ACCESS_KEY_ID=" + s.AccessKey,
+		"AWS_SECRET_ACCESS_KEY=" + s.SecretKey,
+		"AWS_ENDPOINT_URL_S3=" + s.Endpoint,
+		"AWS_REGION=" + s.Region,
+	}
+}
+
+// Kill takes the server down at once (SIGKILL), as a crash or an outage
+// would, and keeps its data: the endpoint refuses connections until
+// StartAgain.
+func (s *Server) Kill() {
+	if s.proc == nil {
+		return
+	}
+	select {
+	case <-s.proc.done:
+	default:
+		socks := socketsOf(s.proc.cmd.Process.Pid)
+		_ = s.proc.cmd.Process.Kill()
+		<-s.proc.done
+		removeSockets(socks)
+	}
+}
+
+// StartAgain starts a killed server again on the same ports with the same
+// data, and returns once S3 takes writes again: ~15 s, as SeaweedFS's
+// master hands out no file id for three 5 s heartbeats after a restart with
+// data (it waits for volume servers to report).
+func (s *Server) StartAgain(ctx context.Context) error {
+	if s.stopped {
+		return fmt.Errorf("SeaweedFS at %s was stopped for good (Stop); only Kill leaves it restartable", s.Endpoint)
+	}
+	if s.proc != nil {
+		select {
+		case <-s.proc.done:
+		default:
+			return fmt.Errorf("SeaweedFS at %s is still running", s.Endpoint)
+		}
+	}
+	if err := s.run(ctx); err != nil {
+		s.Kill()
+		return fmt.Errorf("start SeaweedFS S3 server again: %w", err)
+	}
+	return nil
+}
+
+// Stop ends the server and removes its directory (data included) and the
+// sockets it opened in /tmp. It kills weed (SIGKILL) rather than wait ~2 s
+// for a graceful stop: nothing of it is kept anyway. It may be called more
+// than once.
+func (s *Server) Stop() error {
+	s.Kill()
+	s.stopped = true
+	if err := os.RemoveAll(s.dir); err != nil {
+		return fmt.Errorf("remove SeaweedFS dir: %w", err)
+	}
+	return nil
+}
+
+// Kill's and Stop's SIGKILL leaves behind the unix sockets weed opens
+// beside each gRPC port, always as /tmp/seaweedfs-*-grpc-PORT.sock (its
+// HTTP ones are in Dir). socketsOf lists those a process listens on, from
+// its file descriptors, for removeSockets to remove once it has exited.
+func socketsOf(pid int) []string {
+	inodes := map[string]bool{}
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	for _, fd := range fds {
+		link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err == nil && strings.HasPrefix(link, "socket:[") {
+			inodes[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] = true
+		}
+	}
+	table, _ := os.ReadFile(fmt.Sprintf("/proc/%d/net/unix", pid))
+	var socks []string
+	for _, line := range strings.Split(string(table), "\n") {
+		// Num RefCount Protocol Flags Type St Inode Path
+		f := strings.Fields(line)
+		if len(f) == 8 && inodes[f[6]] && strings.HasPrefix(f[7], "/tmp/seaweedfs-") {
+			socks = append(socks, f[7])
+		}
+	}
+	return socks
+}
+
+// Sockets returns the unix sockets the running weed listens on in /tmp,
+// which Kill and Stop remove.
+func (s *Server) Sockets() []string {
+	if s.PID() == 0 {
+		return nil
+	}
+	return socketsOf(s.PID())
+}
+
+func removeSockets(socks []string) {
+	for _, sock := range socks {
+		os.Remove(sock)
+	}
+}
+
+// PID returns the process ID of the running weed, or 0.
+func (s *Server) PID() int {
+	if s.proc == nil || s.proc.cmd.Process == nil {
+		return 0
+	}
+	return s.proc.cmd.Process.Pid
+}
+
+// Dir returns the server's directory (config and data).
+func (s *Server) Dir() string { return s.dir }
+
+// Log returns what the current run of weed printed so far.
+func (s *Server) Log() string {
+	if s.proc == nil {
+		return ""
+	}
+	return s.proc.log.String()
+}
+
+// args is the command line of `weed mini`: master, volume server, filer and
+// S3 gateway in one process, the variant SeaweedFS tunes for a single-node
+// dev store (in single-master mode its filer and master skip the waits for
+// peers that `weed server` makes, ~8 s). Every port is given (weed's
+// defaults are fixed ports, its gRPC ones the HTTP port + 10000); WebDAV,
+// the admin UI and the Iceberg and Lance catalogs, which would take more
+// fixed ports, are off; so is telemetry (to telemetry.seaweedfs.com).
+func (s *Server) args() []string {
+	p := func(i int) string { return strconv.Itoa(s.ports[i]) }
+	return []string{
+		"-logtostderr", "-config_dir=" + s.dir,
+		"mini",
+		"-dir=" + filepath.Join(s.dir, "data"),
+		"-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+		"-master.port=" + p(0), "-master.port.grpc=" + p(1),
+		"-master.peers=none", "-master.telemetry=false",
+		"-volume.port=" + p(2), "-volume.port.grpc=" + p(3), "-volume.preStopSeconds=0",
+		"-filer.port=" + p(4), "-filer.port.grpc=" + p(5),
+		"-filer.localSocket=" + filepath.Join(s.dir, "filer.sock"),
+		"-s3.port=" + p(6), "-s3.port.grpc=" + p(7),
+		"-s3.port.iceberg=0", "-s3.port.lance=0",
+		"-s3.config=" + filepath.Join(s.dir, "s3.json"),
+		"-s3.localSocket=" + filepath.Join(s.dir, "s3.sock"),
+		"-s3.autoCreateBucket=false",
+		"-admin.ui=false", "-admin.port=" + p(8), "-admin.port.grpc=" + p(9), "-admin.port.legacy=0",
+		"-webdav=false",
+	}
+}
+
+// writeConfig writes the S3 identities and master.toml: grow one volume at
+// a time instead of seven, as a bucket's first upload waits for them.
+func (s *Server) writeConfig() error {
+	identities := fmt.Sprintf(`{
+  "identities": [
+    {"name": "anonymous", "actions": ["Read"]},
+    {"name": "publisher",
+     "credentials": [{"accessKey": %q, "secretKey": %q}],
+     "actions": ["Admin", "Read", "List", "Tagging", "Write"]}
+  ]
+}
+`, AccessKey, SecretKey)
+	master := "[master.volume_growth]\ncopy_1 = 1\n"
+	if err := os.MkdirAll(filepath.Join(s.dir, "data"), 0o755); err != nil {
+		return fmt.Errorf("make data dir: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, "s3.json"), []byte(identities), 0o600); err != nil {
+		return fmt.Errorf("write S3 identities: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, "master.toml"), []byte(master), 0o644); err != nil {
+		return fmt.Errorf("write master.toml: %w", err)
+	}
+	return nil
+}

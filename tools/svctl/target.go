@@ -1,0 +1,122 @@
+package main
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"microwizard/internal/svctl/artifacts"
+	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/gobuild"
+	"microwizard/internal/svctl/run"
+)
+
+// target is where a run goes, and so how what it runs gets there: on the
+// local dev agent the node runs the copy and the binary in place; on a
+// cluster (any eligible node is not this machine) or wherever an artifact
+// store is configured, they are published to the store and the node fetches
+// them.
+type target struct {
+	platform gobuild.Platform
+	store    *artifacts.Store // nil: nothing is published
+	cluster  bool             // an eligible node is not this machine
+	why      string           // which mode, and why, for the user
+}
+
+// mysqlUpstreamDSN is the DSN of the demo's database through the mysql
+// upstream a cluster run gets (the mysql job with connect = true).
+const mysqlUpstreamDSN = "lobsters:lobsters@tcp(127.0.0.1:3306)/lobsters?parseTime=true"
+
+// chooseTarget reads the nodes that can run r and the artifact store
+// configuration, and decides. It fails, before anything is built, when the
+// eligible nodes are of different kinds, or are not this machine and no
+// store is configured, or publish is forced without a store.
+func chooseTarget(d *deploy.Client, r *run.Request, store *artifacts.Store, publish bool) (target, error) {
+	nodes, err := d.Nodes()
+	if err != nil {
+		return target{}, err
+	}
+	driver, _ := r.Var("driver")
+	var eligible []deploy.Node
+	for _, n := range nodes {
+		if n.Ready && (driver == "" || n.HealthyDrivers[driver]) {
+			eligible = append(eligible, n)
+		}
+	}
+	if len(eligible) == 0 {
+		if driver != "" {
+			return target{}, fmt.Errorf("no ready Nomad node has a healthy %s driver (nodes: %s)", driver, nodeNames(nodes))
+		}
+		return target{}, fmt.Errorf("no Nomad node is ready and eligible (nodes: %s)", nodeNames(nodes))
+	}
+	kinds := map[string][]string{}
+	var remote []string
+	for _, n := range eligible {
+		kind := n.OS + "/" + n.Arch
+		kinds[kind] = append(kinds[kind], n.Name)
+		local, err := n.IsThisMachine()
+		if err != nil {
+			return target{}, err
+		}
+		if !local {
+			remote = append(remote, fmt.Sprintf("%s (%s)", n.Name, n.Address))
+		}
+	}
+	if len(kinds) > 1 {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(kinds)) {
+			parts = append(parts, k+": "+strings.Join(kinds[k], ", "))
+		}
+		return target{}, fmt.Errorf("the nodes that could run it are of different kinds (%s) and svctl builds one binary per run: mark the others ineligible, or choose a driver only one kind has (-var driver=...)", strings.Join(parts, "; "))
+	}
+	t := target{platform: gobuild.Platform{OS: eligible[0].OS, Arch: eligible[0].Arch}, store: store, cluster: len(remote) > 0}
+	switch {
+	case publish && store == nil:
+		return target{}, usageError{"-publish needs an artifact store: set SVCTL_ARTIFACTS=s3://BUCKET/PREFIX (README: Clusters)"}
+	case t.cluster && store == nil:
+		return target{}, fmt.Errorf("%s not this machine, and no artifact store is configured to get the service there: set SVCTL_ARTIFACTS=s3://BUCKET/PREFIX (README: Clusters); nothing was built", nodesAre(remote))
+	case t.cluster:
+		t.why = fmt.Sprintf("cluster: %s not this machine; publishing to %s for %s", nodesAre(remote), store, t.platform)
+	case store != nil && publish:
+		t.why = fmt.Sprintf("publishing to %s (-publish), for %s", store, t.platform)
+	case store != nil:
+		t.why = fmt.Sprintf("publishing to %s (SVCTL_ARTIFACTS is set), for %s", store, t.platform)
+	default:
+		t.why = "local: every node that could run it is this machine; it runs the copy in place"
+	}
+	return t, nil
+}
+
+// values are the pack variables the target chooses, under the user's: on a
+// cluster nothing of one host's filesystem or networks.
+func (t target) values() map[string]string {
+	if !t.cluster {
+		return nil
+	}
+	return map[string]string{
+		"host_network":     "",
+		"mysql_socket_dir": "",
+		"mysql_upstream":   "mysql",
+		"dsn":              mysqlUpstreamDSN,
+	}
+}
+
+func nodeNames(nodes []deploy.Node) string {
+	if len(nodes) == 0 {
+		return "none"
+	}
+	var names []string
+	for _, n := range nodes {
+		names = append(names, n.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// nodesAre is "node A is" or "nodes A, B are".
+func nodesAre(names []string) string {
+	if len(names) == 1 {
+		return "node " + names[0] + " is"
+	}
+	return "nodes " + strings.Join(names, ", ") + " are"
+}
