@@ -30,6 +30,12 @@ variable "mysql_upstream" {
   description = "On a cluster: the Consul service of MySQL, reached through the sidecar on 127.0.0.1:3306 (dsn then uses tcp(127.0.0.1:3306)); empty for none."
 }
 
+variable "node" {
+  type        = string
+  default     = ""
+  description = "The one Nomad node the monolith may run on; empty: any."
+}
+
 variable "host_network" {
   type        = string
   default     = "mesh"
@@ -81,6 +87,14 @@ variable "popularity_timeout" {
 job "lobsters" {
   datacenters = ["dc1"]
   type        = "service"
+
+  dynamic "constraint" {
+    for_each = var.node != "" ? [1] : []
+    content {
+      attribute = "$${node.unique.name}"
+      value     = var.node
+    }
+  }
 
   meta {
     sidecar = var.sidecar

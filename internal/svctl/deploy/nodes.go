@@ -31,7 +31,7 @@ func (c *Client) Nodes() ([]Node, error) {
 		}
 		info, _, err := c.nomad.Nodes().Info(s.ID, nil)
 		if err != nil {
-			return nil, fmt.Errorf("Nomad node %s: %w", s.Name, err)
+			return nil, fmt.Errorf("read node %s: %w", s.Name, err)
 		}
 		n.OS, n.Arch, n.Address = info.Attributes["kernel.name"], info.Attributes["cpu.arch"], info.Attributes["unique.network.ip-address"]
 		nodes = append(nodes, n)

@@ -95,7 +95,10 @@ func NewRequest(p *pack.Pack, name string, source snapshot.Source, vars map[stri
 	}
 	// Render once with placeholders for what the run makes, so that a value
 	// only the templates refuse is found now too.
-	if _, err := r.Render(Built{SourceDir: "/placeholder/src", Binary: "/placeholder/bin"}, nil); err != nil {
+	// (As published: whether it will be is known later, and only a published
+	// run may use every driver.)
+	placeholder := Artifact{URL: "https://placeholder/bin", Checksum: "sha256:placeholder"}
+	if _, err := r.Render(Built{SourceDir: "/placeholder/src", Binary: "/placeholder/bin", BinaryArtifact: placeholder, SourceArtifact: placeholder}, nil); err != nil {
 		return nil, &InputError{err.Error()}
 	}
 	return r, nil

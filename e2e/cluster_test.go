@@ -1,0 +1,425 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/snapshot"
+	"microwizard/internal/testenv/nomadtest"
+	"microwizard/lobsters/reader"
+	"microwizard/lobsters/schema"
+	"microwizard/lobsters/seed"
+)
+
+// multiNode is the cluster scripts/cluster-up builds: a Nomad and a Consul
+// server and two client nodes (n1, n2), each in a network namespace of its
+// own, and the artifact store; the developer's side is this machine's root
+// namespace, with its own data dir and a scratch repository.
+type multiNode struct {
+	t       *testing.T
+	state   string // the cluster's state dir
+	env     []string
+	repo    string // scratch repository svctl runs in
+	bin     string
+	dataDir string
+	web     string // the monolith, on n1
+	client  *http.Client
+}
+
+// nodeIP is where the cluster script puts each client node.
+var nodeIP = map[string]string{"n1": "10.77.0.11", "n2": "10.77.0.12"}
+
+// TestRunTravelsToClusterNodes is the multi-node issue's proof on a real
+// cluster: runs land on both nodes from artifacts, the monolith spreads
+// /popular over them through the mesh, an instance restarts from what Nomad
+// downloaded after the developer's files are gone, a kill -9 brings it back,
+// a stop under load fails no request, and a run with the store down stops
+// before submitting anything.
+func TestRunTravelsToClusterNodes(t *testing.T) {
+	c := startMultiNode(t)
+
+	t.Log("two runs of the same tree, pinned to n1 and n2 (n2 under exec: a chroot of what Nomad downloaded)")
+	out1 := c.svctl("run", "-var", "node=n1", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
+	if !strings.Contains(out1, "cluster: nodes n1 (10.77.0.11), n2 (10.77.0.12) are not this machine") {
+		t.Errorf("svctl run did not say it took the cluster path, and why:\n%s", out1)
+	}
+	out2 := c.svctl("run", "-var", "node=n2", "-var", "driver=exec", "lobsters-popularity", "lobpop_v2", "UNCOMMITTED_COPY")
+	if !strings.Contains(out2, "already in the store") || !strings.Contains(out2, "nothing uploaded") {
+		t.Errorf("the second run of an unchanged tree uploaded again:\n%s", out2)
+	}
+	rows := c.instances()
+	byNode := map[string]deploy.Row{}
+	for _, r := range rows {
+		byNode[r.Node] = r
+	}
+	if len(rows) != 2 || byNode["n1"].Name != "lobpop_v1" || byNode["n2"].Name != "lobpop_v2" {
+		t.Fatalf("want lobpop_v1 on n1 and lobpop_v2 on n2, svctl ps says %+v", rows)
+	}
+
+	t.Log("the jobs name no path of the developer's machine")
+	home, _ := os.UserHomeDir()
+	for _, r := range rows {
+		job := c.run("nomad", "job", "inspect", r.JobID)
+		for _, local := range []string{c.repo, c.dataDir, repoRoot(t), home} {
+			if strings.Contains(job, local) {
+				t.Errorf("job %s names %s, a path of the developer's machine", r.JobID, local)
+			}
+		}
+		if !strings.Contains(job, "sha256:") {
+			t.Errorf("job %s fetches no artifact with a checksum", r.JobID)
+		}
+	}
+
+	t.Log("the monolith on n1 spreads /popular over both nodes, through the mesh")
+	c.expectServedBy(map[string]bool{byNode["n1"].AllocID: true, byNode["n2"].AllocID: true}, 40)
+
+	t.Log("the developer's run directories go; n2's instance restarts from the node's copy")
+	if err := os.RemoveAll(filepath.Join(c.dataDir, "runs")); err != nil {
+		t.Fatal(err)
+	}
+	c.run("nomad", "alloc", "restart", byNode["n2"].AllocID)
+	c.waitServing(byNode["n2"].AllocID)
+	c.expectServedBy(map[string]bool{byNode["n1"].AllocID: true, byNode["n2"].AllocID: true}, 40)
+
+	t.Log("kill -9 of the instance on n2: Nomad starts it again on its node")
+	pid := c.taskPID(byNode["n2"].AllocID, "lobsters-popularity")
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill -9 %d: %v", pid, err)
+	}
+	c.waitFor("a new process of the killed instance", 60*time.Second, func() bool {
+		p, ok := c.tryTaskPID(byNode["n2"].AllocID, "lobsters-popularity")
+		return ok && p != pid
+	})
+	c.waitServing(byNode["n2"].AllocID)
+	c.expectServedBy(map[string]bool{byNode["n1"].AllocID: true, byNode["n2"].AllocID: true}, 40)
+
+	t.Log("svctl stop lobpop_v2 under load: no request fails")
+	failed, total := c.underLoad(func() { c.svctl("stop", "lobpop_v2") })
+	t.Logf("%d requests during the stop, %d failed", total, failed)
+	if failed > 0 || total < 20 {
+		t.Errorf("%d of %d requests failed during svctl stop (want 0 of at least 20)", failed, total)
+	}
+	if rows := c.instances(); len(rows) != 1 || rows[0].Node != "n1" {
+		t.Errorf("after the stop: %+v, want only lobpop_v1 on n1", rows)
+	}
+
+	t.Log("the store down during a run: a clear error, nothing submitted")
+	c.killStore()
+	out, err := c.try(filepath.Join(c.bin, "svctl"), "run", "lobsters-popularity", "lobpop_v3", "UNCOMMITTED_COPY")
+	if err == nil || !strings.Contains(out, "10.77.0.2:8333") || !strings.Contains(out, "nothing was built or submitted") {
+		t.Errorf("svctl run with the store down: %v\n%s", err, out)
+	}
+	if rows := c.instances(); len(rows) != 1 {
+		t.Errorf("a run with the store down submitted something: %+v", rows)
+	}
+
+	t.Log("svctl stop removes what runs on the other node too")
+	c.svctl("stop", "lobpop_v1")
+	if rows := c.instances(); len(rows) != 0 {
+		t.Errorf("after stopping everything: %+v", rows)
+	}
+}
+
+// startMultiNode brings the cluster up (and down at the end), runs MySQL as
+// a Connect service on n1 with the demo's database, seeded, and the monolith
+// on n1 from its published binary.
+func startMultiNode(t *testing.T) *multiNode {
+	t.Helper()
+	if why := nomadtest.Requirements(); why != "" {
+		t.Skip("e2e: " + why)
+	}
+	for _, bin := range []string{"weed", "envoy", "consul", "mariadb-install-db"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			if _, err := os.Stat("/usr/sbin/" + bin); err != nil {
+				t.Skipf("e2e: no %s: run scripts/setup", bin)
+			}
+		}
+	}
+	root := repoRoot(t)
+	c := &multiNode{t: t, state: "/tmp/mwce", client: &http.Client{Timeout: 60 * time.Second}}
+	up := exec.Command(filepath.Join(root, "scripts", "cluster-up"), c.state)
+	if out, err := up.CombinedOutput(); err != nil {
+		_ = exec.Command(filepath.Join(root, "scripts", "cluster-down"), c.state).Run()
+		t.Fatalf("cluster-up: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command(filepath.Join(root, "scripts", "cluster-down"), c.state).CombinedOutput(); err != nil {
+			t.Errorf("cluster-down: %v\n%s", err, out)
+		}
+	})
+	clusterEnv, err := readEnvFile(filepath.Join(c.state, "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c.repo = filepath.Join(t.TempDir(), "repo")
+	if _, err := snapshot.Take(context.Background(), root, snapshot.Source{Kind: snapshot.UncommittedCopy}, c.repo); err != nil {
+		t.Fatalf("copy the repository: %v", err)
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.email=e2e@example.com", "-c", "user.name=e2e", "commit", "-qm", "e2e"}} {
+		if out, err := exec.Command("git", append([]string{"-C", c.repo}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	c.bin = t.TempDir()
+	build := exec.Command("go", "build", "-o", c.bin+"/", "./tools/svctl", "./lobsters/cmd/lobsters")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	c.dataDir = t.TempDir()
+	c.env = append(append(withoutAgentEnv(os.Environ()), clusterEnv...), "SVCTL_DATA="+c.dataDir)
+
+	c.svctl("mesh", "tutorial")
+
+	t.Log("MySQL as a Connect service on n1")
+	socket := filepath.Join(c.state, "mysqld.sock")
+	c.run("nomad", "job", "run", "-detach", "-var", "connect=true", "-var", "node=n1",
+		"-var", "datadir="+filepath.Join(c.state, "mysql"), "-var", "socket="+socket,
+		filepath.Join(c.repo, "jobs", "mysql.nomad.hcl"))
+	c.waitFor("MySQL's socket", 90*time.Second, func() bool {
+		return exec.Command("mariadb-admin", "--socket="+socket, "ping").Run() == nil
+	})
+	// The test sets the database up over the socket; the services reach it
+	// only through the mesh.
+	setup := exec.Command("mariadb", "--socket="+socket)
+	setup.Stdin = strings.NewReader(`CREATE DATABASE IF NOT EXISTS lobsters CHARACTER SET utf8mb4;
+CREATE USER IF NOT EXISTS 'lobsters'@'%' IDENTIFIED BY 'lobsters';
+GRANT ALL ON lobsters.* TO 'lobsters'@'%';`)
+	if out, err := setup.CombinedOutput(); err != nil {
+		t.Fatalf("create the database: %v\n%s", err, out)
+	}
+	db, err := sql.Open("mysql", "root@unix("+socket+")/lobsters?parseTime=true&multiStatements=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := schema.Migrate(context.Background(), db); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	if _, err := seed.Seed(context.Background(), db, seed.Small, 1); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+
+	t.Log("the monolith on n1, from its published binary")
+	var vars []string
+	for _, line := range strings.Split(strings.TrimSpace(c.svctlQuiet("publish", filepath.Join(c.bin, "lobsters"))), "\n") {
+		vars = append(vars, "-var", line)
+	}
+	c.run("nomad", append(append([]string{"job", "run", "-detach"}, vars...),
+		"-var", "node=n1", "-var", "mysql_upstream=mysql", "-var", "dsn="+mysqlUpstreamDSNForTest,
+		"-var", "host_network=", filepath.Join(c.repo, "jobs", "lobsters.nomad.hcl"))...)
+	c.web = "http://" + nodeIP["n1"] + ":3000"
+	c.waitFor("the monolith on n1", 90*time.Second, func() bool {
+		resp, err := c.client.Get(c.web + "/")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	return c
+}
+
+// mysqlUpstreamDSNForTest is the monolith's DSN through its mysql upstream.
+const mysqlUpstreamDSNForTest = "lobsters:lobsters@tcp(127.0.0.1:3306)/lobsters?parseTime=true"
+
+func (c *multiNode) svctl(args ...string) string {
+	c.t.Helper()
+	return c.run(filepath.Join(c.bin, "svctl"), args...)
+}
+
+// svctlQuiet runs svctl and returns its stdout alone.
+func (c *multiNode) svctlQuiet(args ...string) string {
+	c.t.Helper()
+	cmd := exec.Command(filepath.Join(c.bin, "svctl"), args...)
+	cmd.Dir, cmd.Env = c.repo, c.env
+	out, err := cmd.Output()
+	if err != nil {
+		c.t.Fatalf("svctl %v: %v", args, err)
+	}
+	return string(out)
+}
+
+func (c *multiNode) run(name string, args ...string) string {
+	c.t.Helper()
+	out, err := c.try(name, args...)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func (c *multiNode) try(name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Env = c.repo, c.env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (c *multiNode) waitFor(what string, d time.Duration, ok func() bool) {
+	c.t.Helper()
+	deadline := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%s: not after %s", what, d)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func (c *multiNode) instances() []deploy.Row {
+	c.t.Helper()
+	var ps struct {
+		Instances []deploy.Row `json:"instances"`
+	}
+	if err := json.Unmarshal([]byte(c.svctlQuiet("ps", "-json")), &ps); err != nil {
+		c.t.Fatalf("svctl ps -json: %v", err)
+	}
+	return ps.Instances
+}
+
+// waitServing waits until the allocation answers /popular again, through
+// the monolith's mesh.
+func (c *multiNode) waitServing(allocID string) {
+	c.t.Helper()
+	c.waitFor("allocation "+allocID[:8]+" serving /popular again", 90*time.Second, func() bool {
+		p, err := reader.Get(context.Background(), c.client, c.web+"/popular")
+		return err == nil && p.PopularOK() && p.Instance == allocID
+	})
+}
+
+// expectServedBy loads /popular n times and fails unless every load is a
+// good page and each of the allocations answered some.
+func (c *multiNode) expectServedBy(allocs map[string]bool, n int) {
+	c.t.Helper()
+	seen := map[string]int{}
+	for i := 0; i < n; i++ {
+		p, err := reader.Get(context.Background(), c.client, c.web+"/popular")
+		if err != nil || !p.PopularOK() {
+			c.t.Fatalf("/popular load %d: %v %v", i, err, p)
+		}
+		seen[p.Instance]++
+	}
+	for a := range allocs {
+		if seen[a] == 0 {
+			c.t.Fatalf("allocation %s answered none of %d loads: %v", a[:8], n, seen)
+		}
+	}
+}
+
+// underLoad runs f while loading /popular about 50 times a second, and
+// returns how many loads failed of how many.
+func (c *multiNode) underLoad(f func()) (failed, total int64) {
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				p, err := reader.Get(context.Background(), c.client, c.web+"/popular")
+				atomic.AddInt64(&total, 1)
+				if err != nil || !p.PopularOK() {
+					atomic.AddInt64(&failed, 1)
+				}
+				time.Sleep(80 * time.Millisecond)
+			}
+		}()
+	}
+	time.Sleep(time.Second)
+	f()
+	time.Sleep(2 * time.Second)
+	stop.Store(true)
+	wg.Wait()
+	return failed, total
+}
+
+// taskPID is the pid of the task's process, found by the allocation's
+// directory on the node (the cluster's alloc dirs are STATE/a1, STATE/a2).
+func (c *multiNode) taskPID(allocID, task string) int {
+	c.t.Helper()
+	pid, ok := c.tryTaskPID(allocID, task)
+	if !ok {
+		c.t.Fatalf("no process of task %s in allocation %s", task, allocID[:8])
+	}
+	return pid
+}
+
+func (c *multiNode) tryTaskPID(allocID, task string) (int, bool) {
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		cmd := strings.SplitN(string(b), "\x00", 2)[0]
+		if strings.HasSuffix(cmd, "local/bin/lobsters-popularity") || strings.Contains(cmd, allocID+"/"+task+"/local/bin/") {
+			var pid int
+			fmt.Sscanf(filepath.Base(filepath.Dir(p)), "%d", &pid)
+			if env, err := os.ReadFile(filepath.Join(filepath.Dir(p), "environ")); err == nil && strings.Contains(string(env), "NOMAD_ALLOC_ID="+allocID) {
+				return pid, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// killStore stops the cluster's artifact store, as an outage would.
+func (c *multiNode) killStore() {
+	c.t.Helper()
+	b, err := os.ReadFile(filepath.Join(c.state, "store", "weed.pid"))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var pid int
+	fmt.Sscanf(strings.TrimSpace(string(b)), "%d", &pid)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		c.t.Fatalf("kill the store (pid %d): %v", pid, err)
+	}
+	c.waitFor("the store to go", 10*time.Second, func() bool { return syscall.Kill(pid, 0) != nil })
+}
+
+// readEnvFile reads the `export K=V` lines of the cluster's env file.
+func readEnvFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var env []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if kv, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "export "); ok && !strings.HasPrefix(kv, "PATH=") {
+			env = append(env, kv)
+		}
+	}
+	return env, sc.Err()
+}
+
+// withoutAgentEnv drops what would point svctl or the CLIs elsewhere.
+func withoutAgentEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		switch {
+		case strings.HasPrefix(kv, "NOMAD_"), strings.HasPrefix(kv, "CONSUL_"), strings.HasPrefix(kv, "SVCTL_"), strings.HasPrefix(kv, "AWS_"):
+		default:
+			out = append(out, kv)
+		}
+	}
+	return out
+}
