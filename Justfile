@@ -53,3 +53,11 @@ seed *args: build
 # Run every benchmark and print one table of figures with their goals (README: Benchmarks).
 bench *args: db
     go run ./tools/bench {{args}}
+
+# Build a multi-node cluster on this machine (network namespaces: Nomad and Consul servers, nodes n1 and n2, an artifact store); then `. /tmp/mwc/env`.
+cluster-up state="/tmp/mwc":
+    scripts/cluster-up {{state}}
+
+# Remove what cluster-up built, every trace of it.
+cluster-down state="/tmp/mwc":
+    scripts/cluster-down {{state}}

@@ -30,7 +30,7 @@ import (
 // own, and the artifact store; the developer's side is this machine's root
 // namespace, with its own data dir and a scratch repository.
 type multiNode struct {
-	t       *testing.T
+	t       testing.TB
 	state   string // the cluster's state dir
 	env     []string
 	repo    string // scratch repository svctl runs in
@@ -137,7 +137,7 @@ func TestRunTravelsToClusterNodes(t *testing.T) {
 // startMultiNode brings the cluster up (and down at the end), runs MySQL as
 // a Connect service on n1 with the demo's database, seeded, and the monolith
 // on n1 from its published binary.
-func startMultiNode(t *testing.T) *multiNode {
+func startMultiNode(t testing.TB) *multiNode {
 	t.Helper()
 	if why := nomadtest.Requirements(); why != "" {
 		t.Skip("e2e: " + why)

@@ -11,7 +11,7 @@ import (
 	"microwizard/lobsters/seed"
 )
 
-var timingsRE = regexp.MustCompile(`timings: copy ([^,]+), build ([^,]+), submit to healthy ([^,]+), total (\S+)`)
+var timingsRE = regexp.MustCompile(`timings: copy ([^,]+), build ([^,]+), publish ([^,]+), submit to healthy ([^,]+), total (\S+)`)
 
 // BenchmarkDeploy measures `svctl run … UNCOMMITTED_COPY` on real Nomad,
 // split into copy, build, submit-to-healthy and first /popular answer from
@@ -32,7 +32,7 @@ func BenchmarkDeploy(b *testing.B) {
 		}
 		copyS = append(copyS, seconds(b, m[1]))
 		buildS = append(buildS, seconds(b, m[2]))
-		healthyS = append(healthyS, seconds(b, m[3]))
+		healthyS = append(healthyS, seconds(b, m[4]))
 		c.waitFor("the new instance answering", 30*time.Second, func() bool {
 			for j := 0; j < 4; j++ {
 				if p := c.popular(); p.Version == name {

@@ -51,8 +51,11 @@ var (
 	copyRun    = run{"./tools/svctl", "^BenchmarkCopyAndBuildThisRepo$", "3x"}
 	synthRun   = run{"./internal/svctl/snapshot", "^BenchmarkCopy10kFiles$", "3x"}
 	deployRun  = run{"./e2e", "^BenchmarkDeploy$", "1x"}
+	clusterRun = run{"./e2e", "^BenchmarkRunRemoteVsLocal$", "1x"}
+	publishRun = run{"./internal/svctl/artifacts", "^BenchmarkPublish$", "3x"}
 	lessThan   = func(max float64) func(float64) bool { return func(v float64) bool { return v < max } }
 	atLeast    = func(min float64) func(float64) bool { return func(v float64) bool { return v >= min } }
+	atMost     = func(max float64) func(float64) bool { return func(v float64) bool { return v <= max } }
 	secondsPer = 1e-9
 )
 
@@ -72,6 +75,14 @@ var figures = []figure{
 	{"svctl run: submit to healthy in Consul", deployRun, "BenchmarkDeploy", "submit-to-healthy-s", 1, "s", "", nil},
 	{"svctl run: to the first /popular answer from it", deployRun, "BenchmarkDeploy", "run-to-first-answer-s", 1, "s", "< 3 s", lessThan(3)},
 	{"svctl stop: to the last request it served", deployRun, "BenchmarkDeploy", "stop-to-quiet-s", 1, "s", "", nil},
+	{"svctl run to the first answer, local dev agent", clusterRun, "BenchmarkRunRemoteVsLocal", "local-s", 1, "s", "", nil},
+	{"svctl run to the first answer, a cluster node (published, fetched)", clusterRun, "BenchmarkRunRemoteVsLocal", "remote-s", 1, "s", "", nil},
+	{"svctl run to the first answer, cluster node / local (same run)", clusterRun, "BenchmarkRunRemoteVsLocal", "remote/local", 1, "×", "≤ 1.3×", atMost(1.3)},
+	{"svctl run of an unchanged tree on a cluster: bytes uploaded", clusterRun, "BenchmarkRunRemoteVsLocal", "unchanged-uploaded-bytes", 1, "B", "0", atMost(0)},
+	{"publish new content, 1 MB", publishRun, "BenchmarkPublish/new-1MB", "ns/op", 1e-6, "ms", "", nil},
+	{"publish new content, 8 MB", publishRun, "BenchmarkPublish/new-8MB", "ns/op", 1e-6, "ms", "", nil},
+	{"publish new content, 32 MB", publishRun, "BenchmarkPublish/new-32MB", "ns/op", 1e-6, "ms", "", nil},
+	{"publish unchanged content, 32 MB (nothing uploaded)", publishRun, "BenchmarkPublish/unchanged-32MB", "ns/op", 1e-6, "ms", "", nil},
 }
 
 func main() {

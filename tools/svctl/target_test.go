@@ -1,0 +1,53 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"microwizard/internal/svctl/pack"
+	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/snapshot"
+)
+
+// TestClusterJobNamesNoLocalPath renders the job a run submits to a cluster
+// (published, with the values the cluster target chooses and the sidecar it
+// picks there) and checks it names no path of the developer's machine: not
+// the repository, not svctl's data dir, not the home directory, not the
+// demo's MySQL socket; the binary comes from the store, checked.
+func TestClusterJobNamesNoLocalPath(t *testing.T) {
+	ws, err := findWorkspace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := ws.packDir("lobsters-popularity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pack.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, driver := range []string{"raw_exec", "exec", "docker"} {
+		r, err := run.NewRequest(p, "lobpop_v1", snapshot.Source{Kind: snapshot.UncommittedCopy}, map[string]string{"driver": driver})
+		if err != nil {
+			t.Fatal(err)
+		}
+		chosen := target{cluster: true}.values()
+		chosen["sidecar"] = "envoy_raw_exec" // what chooseSidecar picks on a cluster without docker
+		art := run.Artifact{URL: "http://10.77.0.2:8333/svctl/runs/sha256/ab/lobsters-popularity", Checksum: "sha256:ab"}
+		job, err := r.Render(run.Built{Commit: "0123456789abcdef", BinaryArtifact: art, SourceArtifact: art}, chosen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		home, _ := os.UserHomeDir()
+		for _, local := range []string{ws.Root, ws.DataDir, home, "/run/microwizard"} {
+			if local != "" && local != "/" && strings.Contains(job, local) {
+				t.Errorf("driver %s: the cluster job names %s, a path of this machine:\n%s", driver, local, job)
+			}
+		}
+		if !strings.Contains(job, `checksum = "sha256:ab"`) || !strings.Contains(job, art.URL) {
+			t.Errorf("driver %s: the job does not fetch the published binary with its checksum:\n%s", driver, job)
+		}
+	}
+}
