@@ -1,6 +1,14 @@
 package e2e
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"runtime"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"bufio"
 	"context"
 	"database/sql"
@@ -16,6 +24,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"microwizard/internal/svctl/artifacts"
+	"microwizard/internal/svctl/gobuild"
+	"microwizard/internal/tutorial"
 
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/snapshot"
@@ -85,6 +97,10 @@ func TestRunTravelsToClusterNodes(t *testing.T) {
 	}
 
 	t.Log("the monolith on n1 spreads /popular over both nodes, through the mesh")
+	// Healthy in Consul comes a moment before the monolith's Envoy has the
+	// new endpoint.
+	c.waitServing(byNode["n1"].AllocID)
+	c.waitServing(byNode["n2"].AllocID)
 	c.expectServedBy(map[string]bool{byNode["n1"].AllocID: true, byNode["n2"].AllocID: true}, 40)
 
 	t.Log("the developer's run directories go; n2's instance restarts from the node's copy")
@@ -117,9 +133,26 @@ func TestRunTravelsToClusterNodes(t *testing.T) {
 		t.Errorf("after the stop: %+v, want only lobpop_v1 on n1", rows)
 	}
 
+	t.Log("a forged object in the store: the node's checksum refuses it, the run fails and leaves nothing")
+	c.forgeNextBinary()
+	out, err := c.try(filepath.Join(c.bin, "svctl"), "run", "-timeout", "60s", "lobsters-popularity", "lobpop_v4", "UNCOMMITTED_COPY")
+	for _, want := range []string{"refused the artifact", "checksum does not match", "stopped and purged", "removed the refused object from the store"} {
+		if err == nil || !strings.Contains(out, want) {
+			t.Errorf("svctl run of a build whose object in the store was forged: %v; the output does not say %q:\n%s", err, want, out)
+		}
+	}
+	if rows := c.instances(); len(rows) != 1 {
+		t.Errorf("a run the node refused left instances: %+v", rows)
+	}
+	out = c.svctl("run", "lobsters-popularity", "lobpop_v4", "UNCOMMITTED_COPY")
+	if !strings.Contains(out, "==> published lobsters-popularity") {
+		t.Errorf("the run after the refused one did not upload the build anew:\n%s", out)
+	}
+	c.svctl("stop", "lobpop_v4")
+
 	t.Log("the store down during a run: a clear error, nothing submitted")
 	c.killStore()
-	out, err := c.try(filepath.Join(c.bin, "svctl"), "run", "lobsters-popularity", "lobpop_v3", "UNCOMMITTED_COPY")
+	out, err = c.try(filepath.Join(c.bin, "svctl"), "run", "lobsters-popularity", "lobpop_v3", "UNCOMMITTED_COPY")
 	if err == nil || !strings.Contains(out, "10.77.0.2:8333") || !strings.Contains(out, "nothing was built or submitted") {
 		t.Errorf("svctl run with the store down: %v\n%s", err, out)
 	}
@@ -377,6 +410,55 @@ func (c *multiNode) tryTaskPID(allocID, task string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// forgeNextBinary makes the tutorial's edit in the scratch repository, builds
+// the service from it as svctl will, and puts under that build's key in the
+// store an object of the right size that records the right sha256 but holds
+// other bytes (and no S3 checksum): svctl trusts what the store records, so
+// only the node's own checksum can catch it.
+func (c *multiNode) forgeNextBinary() {
+	c.t.Helper()
+	ctx := context.Background()
+	if err := tutorial.MakeSlowIn(c.repo); err != nil {
+		c.t.Fatal(err)
+	}
+	src := filepath.Join(c.t.TempDir(), "src")
+	if _, err := snapshot.Take(ctx, c.repo, snapshot.Source{Kind: snapshot.UncommittedCopy}, src); err != nil {
+		c.t.Fatal(err)
+	}
+	bin := filepath.Join(c.t.TempDir(), "lobsters-popularity")
+	if _, err := gobuild.BuildFor(ctx, src, "./popularity/cmd/lobsters-popularity", bin, gobuild.Platform{OS: "linux", Arch: runtime.GOARCH}); err != nil {
+		c.t.Fatal(err)
+	}
+	body, err := os.ReadFile(bin)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	sum := sha256.Sum256(body)
+	forged := bytes.Repeat([]byte{0x5a}, len(body))
+	env := map[string]string{}
+	for _, kv := range c.env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	bucket, prefix, err := artifacts.ParseLocation(env["SVCTL_ARTIFACTS"])
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	endpoint := strings.TrimPrefix(env["AWS_ENDPOINT_URL_S3"], "http://")
+	mc, err := minio.New(endpoint, &minio.Options{Creds: credentials.NewStaticV4(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], ""), Region: env["AWS_REGION"]})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	key := strings.TrimPrefix(prefix+"/sha256/"+hex.EncodeToString(sum[:])+"/lobsters-popularity", "/")
+	_, err = mc.PutObject(ctx, bucket, key, bytes.NewReader(forged), int64(len(forged)), minio.PutObjectOptions{
+		UserMetadata: map[string]string{"sha256": hex.EncodeToString(sum[:])},
+	})
+	if err != nil {
+		c.t.Fatalf("forge %s: %v", key, err)
+	}
 }
 
 // killStore stops the cluster's artifact store, as an outage would.

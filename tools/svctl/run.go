@@ -132,6 +132,15 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 	}
 	fmt.Fprintf(out.stdout, "==> rendered job: %s\n", jobPath)
 	inst, err := d.Run(ctx, job, opts.timeout)
+	var herr *deploy.HealthError
+	if errors.As(err, &herr) && herr.RefusedArtifact != "" && tgt.store != nil {
+		// The store held other bytes under the build's key: take them out,
+		// so that the next run uploads the build again.
+		if rerr := tgt.store.Remove(context.WithoutCancel(ctx), herr.RefusedArtifact); rerr != nil {
+			return fmt.Errorf("%w\n(removing the refused object failed too: %v)", err, rerr)
+		}
+		return fmt.Errorf("%w\n==> removed the refused object from the store; run again to upload the build anew", err)
+	}
 	if err != nil {
 		return err
 	}

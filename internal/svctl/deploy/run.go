@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -28,8 +29,11 @@ type Instance struct {
 type HealthError struct {
 	JobID, AllocID string
 	Reason         string
-	Events         []string // the failing tasks' events, oldest first
-	LogTails       map[string]string
+	// RefusedArtifact is the URL of an artifact a node refused for its
+	// checksum, "" if none was.
+	RefusedArtifact string
+	Events          []string // the failing tasks' events, oldest first
+	LogTails        map[string]string
 }
 
 func (e *HealthError) Error() string {
@@ -181,6 +185,27 @@ func (c *Client) waitAlloc(ctx context.Context, jobID string) (string, error) {
 	}
 }
 
+// artifactURLRE finds the source in Nomad's "Failed Artifact Download" event.
+var artifactURLRE = regexp.MustCompile(`failed to download artifact "([^"]+)"`)
+
+// checksumRefused reports whether a task of the allocation failed to
+// download an artifact because its checksum did not match, and its URL.
+func checksumRefused(a *nomad.Allocation) (string, bool) {
+	for _, ts := range a.TaskStates {
+		for _, ev := range ts.Events {
+			msg := eventText(ev)
+			if ev.Type == nomad.TaskArtifactDownloadFailed && strings.Contains(msg, "Checksums did not match") {
+				url := "?"
+				if m := artifactURLRE.FindStringSubmatch(msg); m != nil {
+					url = m[1]
+				}
+				return url, true
+			}
+		}
+	}
+	return "", false
+}
+
 // followAlloc prints task events as they happen and returns once the
 // allocation's service and its sidecar pass their Consul checks.
 func (c *Client) followAlloc(ctx context.Context, jobID, allocID, service string) (string, error) {
@@ -201,6 +226,13 @@ func (c *Client) followAlloc(ctx context.Context, jobID, allocID, service string
 		}
 		alloc = a
 		c.printEvents(a, seen)
+		// A download the node refused for its checksum will not get better
+		// by retrying: say so now.
+		if url, ok := checksumRefused(a); ok {
+			herr := fail(fmt.Sprintf("node %s refused the artifact %s: its checksum does not match the job's, so the object in the store is not the build svctl published", a.NodeName, url)).(*HealthError)
+			herr.RefusedArtifact = url
+			return "", herr
+		}
 		switch a.ClientStatus {
 		case "failed", "lost", "complete":
 			return "", fail("allocation " + a.ClientStatus)

@@ -1,0 +1,24 @@
+package artifacts
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/minio/minio-go/v7"
+)
+
+// Remove deletes the object a node fetches from url, which this store gave
+// out (an Artifact's URL): used when a node found that its bytes do not
+// match its checksum, so that no later run trusts it and the next publish
+// uploads the build again.
+func (s *Store) Remove(ctx context.Context, url string) error {
+	key, ok := strings.CutPrefix(url, s.urlBase+"/")
+	if !ok || key == "" {
+		return fmt.Errorf("remove %s: not an object of %s", url, s)
+	}
+	if err := s.client.RemoveObject(ctx, s.Bucket, key, minio.RemoveObjectOptions{}); err != nil {
+		return fmt.Errorf("remove %s from %s: %w", key, s, s.explain(ctx, err))
+	}
+	return nil
+}
