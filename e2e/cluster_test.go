@@ -64,6 +64,21 @@ var nodeIP = map[string]string{"n1": "10.77.0.11", "n2": "10.77.0.12"}
 func TestRunTravelsToClusterNodes(t *testing.T) {
 	c := startMultiNode(t)
 
+	t.Log("without an artifact store a run on the cluster is refused before anything is built")
+	noStore := &multiNode{t: t, repo: c.repo, bin: c.bin}
+	for _, kv := range c.env {
+		if !strings.HasPrefix(kv, "SVCTL_ARTIFACTS=") {
+			noStore.env = append(noStore.env, kv)
+		}
+	}
+	out, err := noStore.try(filepath.Join(c.bin, "svctl"), "run", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
+	if err == nil || !strings.Contains(out, "not this machine, and no artifact store is configured") || strings.Contains(out, "building") {
+		t.Errorf("svctl run on the cluster without a store: %v\n%s", err, out)
+	}
+	if entries, _ := os.ReadDir(c.dataDir); len(entries) != 0 {
+		t.Errorf("the refused run left %v in the data dir", entries)
+	}
+
 	t.Log("two runs of the same tree, pinned to n1 and n2 (n2 under exec: a chroot of what Nomad downloaded)")
 	out1 := c.svctl("run", "-var", "node=n1", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
 	if !strings.Contains(out1, "cluster: nodes n1 (10.77.0.11), n2 (10.77.0.12) are not this machine") {
@@ -135,7 +150,7 @@ func TestRunTravelsToClusterNodes(t *testing.T) {
 
 	t.Log("a forged object in the store: the node's checksum refuses it, the run fails and leaves nothing")
 	c.forgeNextBinary()
-	out, err := c.try(filepath.Join(c.bin, "svctl"), "run", "-timeout", "60s", "lobsters-popularity", "lobpop_v4", "UNCOMMITTED_COPY")
+	out, err = c.try(filepath.Join(c.bin, "svctl"), "run", "-timeout", "60s", "lobsters-popularity", "lobpop_v4", "UNCOMMITTED_COPY")
 	for _, want := range []string{"refused the artifact", "checksum does not match", "stopped and purged", "removed the refused object from the store"} {
 		if err == nil || !strings.Contains(out, want) {
 			t.Errorf("svctl run of a build whose object in the store was forged: %v; the output does not say %q:\n%s", err, want, out)
