@@ -100,7 +100,8 @@ func newCluster(t testing.TB, size seed.Size) *cluster {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	c.dataDir = t.TempDir()
-	c.env = append(append(append(os.Environ(), c.consul.Env()...), c.nomad.Env()...), "SVCTL_DATA="+c.dataDir)
+	// Nothing of the caller's agents or artifact store (a sourced cluster env).
+	c.env = append(append(append(withoutAgentEnv(os.Environ()), c.consul.Env()...), c.nomad.Env()...), "SVCTL_DATA="+c.dataDir)
 
 	c.svctl("mesh", "tutorial")
 	ports, err := testenv.FreePorts(1)

@@ -20,7 +20,7 @@ import (
 // TestLabRegistersAsNomadDoes measures the mesh lab's claim: for the job
 // svctl rendered and submitted, and for the monolith's job, the registration
 // the lab derives (meshlab.Registration) is what Nomad registered in Consul:
-// service ID, name, tags, meta, check, sidecar port, proxy settings and
+// service ID, name, tags, meta, check, sidecar ID, proxy settings and
 // upstreams, sidecar checks. Addresses and ports are Nomad's placement, which
 // the lab stands in for; a check is compared by name, type and the path it
 // fetches (Nomad routes it through the sidecar with expose; Consul 1.14's
@@ -130,8 +130,9 @@ func (c *cluster) compareRegistration(t *testing.T, job *nomad.Job, allocID stri
 
 	// The sidecar.
 	ws := want.Connect.SidecarService
-	same("sidecar port", side.Port, ws.Port)
-	same("sidecar destination", side.Proxy.DestinationServiceID, app.ID)
+	// Consul names a sidecar registered with its service (the lab's way)
+	// <service ID>-sidecar-proxy; Nomad registers it under that ID too.
+	same("sidecar ID", side.ID, want.ID+"-sidecar-proxy")
 	same("sidecar local service address", side.Proxy.LocalServiceAddress, ws.Proxy.LocalServiceAddress)
 	// Nomad binds the sidecar to the namespace's 0.0.0.0:<port> (the lab to
 	// loopback: placement), and Consul adds the protocol of the service's

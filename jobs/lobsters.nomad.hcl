@@ -84,8 +84,14 @@ variable "popularity_timeout" {
   description = "How long /popular waits for the service (the slow version takes seconds)."
 }
 
+variable "datacenters" {
+  type        = list(string)
+  default     = ["*"]
+  description = "Datacenters the job may run in (Nomad's glob patterns): any, by default."
+}
+
 job "lobsters" {
-  datacenters = ["dc1"]
+  datacenters = var.datacenters
   type        = "service"
 
   dynamic "constraint" {

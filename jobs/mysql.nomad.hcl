@@ -54,8 +54,14 @@ variable "envoy_binary" {
   description = "With connect: the Envoy the raw_exec sidecar runs, on the node's PATH by default."
 }
 
+variable "datacenters" {
+  type        = list(string)
+  default     = ["*"]
+  description = "Datacenters the job may run in (Nomad's glob patterns): any, by default."
+}
+
 job "mysql" {
-  datacenters = ["dc1"]
+  datacenters = var.datacenters
   type        = "service"
 
   dynamic "constraint" {

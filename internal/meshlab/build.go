@@ -14,7 +14,7 @@ import (
 func (l *Lab) buildIn(ctx context.Context, dir, pkg, name string) (string, error) {
 	out := filepath.Join(l.dir, "bin", name)
 	if _, err := gobuild.Build(ctx, dir, pkg, out); err != nil {
-		return "", fmt.Errorf("build %s: %w", name, err)
+		return "", err
 	}
 	return out, nil
 }

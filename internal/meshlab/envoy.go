@@ -3,6 +3,7 @@ package meshlab
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -85,6 +86,10 @@ func (l *Lab) startSidecar(ctx context.Context, serviceID, name string, adminPor
 		"-grpc-addr", "http://"+l.Consul.GRPCAddr,
 	).Output()
 	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return nil, fmt.Errorf("%s: consul connect envoy -bootstrap: %w: %s", name, err, strings.TrimSpace(string(exit.Stderr)))
+		}
 		return nil, fmt.Errorf("%s: consul connect envoy -bootstrap: %w", name, err)
 	}
 	if err := os.WriteFile(filepath.Join(secrets, "envoy_bootstrap.json"), bootstrap, 0o600); err != nil {
@@ -93,6 +98,9 @@ func (l *Lab) startSidecar(ctx context.Context, serviceID, name string, adminPor
 	env := []string{"NOMAD_ALLOC_DIR=" + filepath.Join(allocDir, "alloc"), "NOMAD_SECRETS_DIR=" + secrets}
 	for _, k := range slices.Sorted(maps.Keys(task.Env)) {
 		env = append(env, k+"="+interpolate(task.Env[k]))
+	}
+	if err != nil {
+		return nil, err
 	}
 	proc, err := startProcess("envoy for "+name, filepath.Join(l.dir, "logs", name+".envoy.log"), command, args, env)
 	if err != nil {

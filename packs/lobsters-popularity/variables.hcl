@@ -54,8 +54,8 @@ variable "source_artifact_checksum" {
 
 variable "datacenters" {
   type        = list(string)
-  default     = ["dc1"]
-  description = "Datacenters the job may be placed in."
+  default     = ["*"]
+  description = "Datacenters the job may be placed in (Nomad's glob patterns): any, by default."
 }
 
 variable "node" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"microwizard/internal/svctl/agents"
@@ -64,8 +65,13 @@ mesh profile.`,
 	},
 }
 
-// sourceText is where an instance's code came from: the copy's path, or the commit.
+// sourceText is where an instance's code came from: the copy's path, or the
+// commit; for a published build, also the build's checksum (a copy with
+// uncommitted changes is not that commit).
 func sourceText(r deploy.Row) string {
+	if r.Artifact != "" {
+		return r.Source + "@" + commitText(r.Commit) + " " + strings.TrimPrefix(r.Artifact, "sha256:")[:12]
+	}
 	switch r.Source {
 	case "UNCOMMITTED_COPY", "UNCOMMITTED":
 		if r.SourceDir != "" {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 
 	"microwizard/internal/svctl/agents"
+	"microwizard/internal/svctl/artifacts"
 	"microwizard/internal/svctl/deploy"
 )
 
@@ -16,26 +18,44 @@ var renderCommand = &command{
 	help: `
 Prints the Nomad job "svctl run" would submit with the same arguments. It
 copies, builds and submits nothing: the paths in the job are those a run
-would create, and the commit is the one SOURCE names now. Where the agents
-answer, the sidecar is chosen as run would choose it; else the pack's
-default stands.`,
+would create (a published run's artifacts are placeholders), and the commit
+is the one SOURCE names now. Where the agents answer, the target and the
+sidecar are chosen as run would choose them; else the pack's defaults
+stand.`,
 	minArgs: 2,
 	maxArgs: 3,
 	setup: func(fs *flag.FlagSet) action {
 		vars := varFlags{}
 		fs.Var(vars, "var", "set a pack variable, key=value (repeatable)")
+		publish := fs.Bool("publish", false, "render as a run with -publish would")
 		return func(ctx context.Context, pos []string, out streams) error {
 			r, err := newRequest(ctx, pos, vars)
 			if err != nil {
 				return err
 			}
-			var chosen map[string]string
+			// Where the agents answer, render as run would: the target
+			// (local or published) and the sidecar the nodes can run.
+			chosen := map[string]string{}
+			published := false
 			if nc, cc, err := agents.Both(); err == nil {
-				if chosen, err = chooseSidecar(deploy.New(nc, cc, nil), r.Request, out.stderr, false); err != nil {
+				store, err := artifacts.FromEnv()
+				if err != nil {
+					return usageError{err.Error()}
+				}
+				tgt, err := chooseTarget(deploy.New(nc, cc, nil), r.Request, store, *publish)
+				if err != nil {
 					return err
 				}
+				fmt.Fprintf(out.stderr, "==> %s\n", tgt.why)
+				sidecar, err := chooseSidecar(tgt, r.Request, out.stderr)
+				if err != nil {
+					return err
+				}
+				maps.Copy(chosen, tgt.values())
+				maps.Copy(chosen, sidecar)
+				published = tgt.store != nil
 			}
-			job, err := r.Render(r.planned(false), chosen)
+			job, err := r.Render(r.planned(published), chosen)
 			if err != nil {
 				return err
 			}

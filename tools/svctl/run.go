@@ -81,7 +81,7 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 			return fmt.Errorf("%w; nothing was built or submitted", err)
 		}
 	}
-	sidecar, err := chooseSidecar(d, r.Request, out.stdout, tgt.cluster)
+	sidecar, err := chooseSidecar(tgt, r.Request, out.stdout)
 	if err != nil {
 		return err
 	}
@@ -134,6 +134,7 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 	inst, err := d.Run(ctx, job, opts.timeout)
 	var herr *deploy.HealthError
 	if errors.As(err, &herr) && herr.RefusedArtifact != "" && tgt.store != nil {
+		// (RefusedArtifact is set only when Nomad's event named the URL.)
 		// The store held other bytes under the build's key: take them out,
 		// so that the next run uploads the build again.
 		if rerr := tgt.store.Remove(context.WithoutCancel(ctx), herr.RefusedArtifact); rerr != nil {

@@ -5,34 +5,39 @@ import (
 	"io"
 	"os/exec"
 
-	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/run"
 )
 
-// chooseSidecar returns the pack variables for the sidecar the Nomad
-// clients can run, unless the user chose one with --var sidecar: Nomad's
-// default (Envoy under docker) where a node has a healthy docker driver,
-// else the host's envoy binary under raw_exec, else Consul's built-in proxy.
-// It says which. The user's own values lie over what it returns. On a
-// cluster the sidecar's binary comes from the node (its PATH, or the image),
-// never from this machine's PATH.
-func chooseSidecar(d *deploy.Client, r *run.Request, out io.Writer, cluster bool) (map[string]string, error) {
-	if _, chosen := r.Var("sidecar"); chosen {
+// chooseSidecar returns the pack variables for the sidecar that every node
+// of the target can run, unless the user chose one with -var sidecar:
+// Nomad's default (Envoy under docker) where they all have a healthy docker
+// driver, else Envoy under raw_exec (from this machine's PATH locally, from
+// the node's on a cluster), else, locally, Consul's built-in proxy. It says
+// which. The user's own values lie over what it returns.
+func chooseSidecar(t target, r *run.Request, out io.Writer) (map[string]string, error) {
+	if chosen, ok := r.Var("sidecar"); ok {
+		if t.cluster && chosen == "consul_proxy" {
+			return nil, usageError{"-var sidecar=consul_proxy: Consul's built-in proxy has no upstream to MySQL here, which a run on a cluster needs; use envoy or envoy_raw_exec"}
+		}
 		return nil, nil
 	}
-	nodes, err := d.Nodes()
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		if n.Ready && n.HealthyDrivers["docker"] {
-			fmt.Fprintln(out, "==> sidecar: Envoy under docker (Nomad's default)")
-			return map[string]string{"sidecar": "envoy"}, nil
+	all := func(driver string) bool {
+		for _, n := range t.nodes {
+			if !n.HealthyDrivers[driver] {
+				return false
+			}
 		}
+		return len(t.nodes) > 0
 	}
-	if cluster {
+	switch {
+	case all("docker"):
+		fmt.Fprintln(out, "==> sidecar: Envoy under docker (Nomad's default)")
+		return map[string]string{"sidecar": "envoy"}, nil
+	case t.cluster && all("raw_exec"):
 		fmt.Fprintln(out, "==> sidecar: Envoy from the node's PATH under raw_exec (no docker driver)")
 		return map[string]string{"sidecar": "envoy_raw_exec"}, nil
+	case t.cluster:
+		return nil, fmt.Errorf("no sidecar can run on %s: neither a docker nor a raw_exec driver on every one", nodeNames(t.nodes))
 	}
 	if p, err := exec.LookPath("envoy"); err == nil {
 		vals := map[string]string{"sidecar": "envoy_raw_exec", "envoy_binary": p}

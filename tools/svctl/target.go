@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 
@@ -10,45 +11,60 @@ import (
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/gobuild"
 	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/snapshot"
 )
 
 // target is where a run goes, and so how what it runs gets there: on the
 // local dev agent the node runs the copy and the binary in place; on a
-// cluster (any eligible node is not this machine) or wherever an artifact
+// cluster (an eligible node is not this machine) or wherever an artifact
 // store is configured, they are published to the store and the node fetches
 // them.
 type target struct {
+	nodes    []deploy.Node // the nodes that can run it
 	platform gobuild.Platform
 	store    *artifacts.Store // nil: nothing is published
 	cluster  bool             // an eligible node is not this machine
 	why      string           // which mode, and why, for the user
+	dsn      string           // on a cluster: the demo database through the mysql upstream
 }
 
-// mysqlUpstreamDSN is the DSN of the demo's database through the mysql
-// upstream a cluster run gets (the mysql job with connect = true).
-const mysqlUpstreamDSN = "lobsters:lobsters@tcp(127.0.0.1:3306)/lobsters?parseTime=true"
-
-// chooseTarget reads the nodes that can run r and the artifact store
-// configuration, and decides. It fails, before anything is built, when the
-// eligible nodes are of different kinds, or are not this machine and no
-// store is configured, or publish is forced without a store.
+// chooseTarget reads the nodes that can run r (ready, in one of its
+// datacenters, with its driver healthy, the one it is pinned to if it is)
+// and the artifact store configuration, and decides. It fails, before
+// anything is built, when no node can run it, when those nodes are of
+// different kinds, when they are not this machine and no store is
+// configured, and when publishing is forced without a store.
 func chooseTarget(d *deploy.Client, r *run.Request, store *artifacts.Store, publish bool) (target, error) {
+	vals, err := r.Values(run.Built{}, nil)
+	if err != nil {
+		return target{}, &run.InputError{Msg: err.Error()}
+	}
+	driver, _ := vals["driver"].(string)
+	pinned, _ := vals["node"].(string)
+	var dcs []string
+	if list, ok := vals["datacenters"].([]any); ok {
+		for _, dc := range list {
+			if s, ok := dc.(string); ok {
+				dcs = append(dcs, s)
+			}
+		}
+	}
 	nodes, err := d.Nodes()
 	if err != nil {
 		return target{}, err
 	}
-	driver, _ := r.Var("driver")
 	var eligible []deploy.Node
 	for _, n := range nodes {
-		if n.Ready && (driver == "" || n.HealthyDrivers[driver]) {
+		if n.Ready && n.HealthyDrivers[driver] && (pinned == "" || n.Name == pinned) && inDatacenters(n.Datacenter, dcs) {
 			eligible = append(eligible, n)
 		}
 	}
 	if len(eligible) == 0 {
-		if driver != "" {
-			return target{}, fmt.Errorf("no ready Nomad node has a healthy %s driver (nodes: %s)", driver, nodeNames(nodes))
+		what := fmt.Sprintf("a healthy %s driver in datacenters %s", driver, strings.Join(dcs, ", "))
+		if pinned != "" {
+			what = "the name " + pinned + " and " + what
 		}
-		return target{}, fmt.Errorf("no Nomad node is ready and eligible (nodes: %s)", nodeNames(nodes))
+		return target{}, fmt.Errorf("no ready Nomad node has %s (nodes: %s); nothing was built", what, nodeNames(nodes))
 	}
 	kinds := map[string][]string{}
 	var remote []string
@@ -68,9 +84,9 @@ func chooseTarget(d *deploy.Client, r *run.Request, store *artifacts.Store, publ
 		for _, k := range slices.Sorted(maps.Keys(kinds)) {
 			parts = append(parts, k+": "+strings.Join(kinds[k], ", "))
 		}
-		return target{}, fmt.Errorf("the nodes that could run it are of different kinds (%s) and svctl builds one binary per run: mark the others ineligible, or choose a driver only one kind has (-var driver=...)", strings.Join(parts, "; "))
+		return target{}, fmt.Errorf("the nodes that could run it are of different kinds (%s) and svctl builds one binary per run: pin it to one node (-var node=NAME) or mark the others ineligible", strings.Join(parts, "; "))
 	}
-	t := target{platform: gobuild.Platform{OS: eligible[0].OS, Arch: eligible[0].Arch}, store: store, cluster: len(remote) > 0}
+	t := target{nodes: eligible, platform: gobuild.Platform{OS: eligible[0].OS, Arch: eligible[0].Arch}, store: store, cluster: len(remote) > 0}
 	switch {
 	case publish && store == nil:
 		return target{}, usageError{"-publish needs an artifact store: set SVCTL_ARTIFACTS=s3://BUCKET/PREFIX (README: Clusters)"}
@@ -85,11 +101,19 @@ func chooseTarget(d *deploy.Client, r *run.Request, store *artifacts.Store, publ
 	default:
 		t.why = "local: every node that could run it is this machine; it runs the copy in place"
 	}
+	if store != nil && r.Source.Kind == snapshot.Uncommitted {
+		return target{}, usageError{"UNCOMMITTED runs the live tree in place, which a published run cannot: use UNCOMMITTED_COPY"}
+	}
+	if t.cluster {
+		port := fmt.Sprint(vals["mysql_upstream_port"])
+		t.dsn = "lobsters:lobsters@tcp(127.0.0.1:" + port + ")/lobsters?parseTime=true"
+	}
 	return t, nil
 }
 
 // values are the pack variables the target chooses, under the user's: on a
-// cluster nothing of one host's filesystem or networks.
+// cluster nothing of one host's filesystem or networks, and the demo's
+// database through the mesh.
 func (t target) values() map[string]string {
 	if !t.cluster {
 		return nil
@@ -98,8 +122,19 @@ func (t target) values() map[string]string {
 		"host_network":     "",
 		"mysql_socket_dir": "",
 		"mysql_upstream":   "mysql",
-		"dsn":              mysqlUpstreamDSN,
+		"dsn":              t.dsn,
 	}
+}
+
+// inDatacenters reports whether dc matches one of the job's datacenters,
+// which may use Nomad's glob patterns ("*").
+func inDatacenters(dc string, patterns []string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, dc); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func nodeNames(nodes []deploy.Node) string {

@@ -33,7 +33,7 @@ func TestClusterJobNamesNoLocalPath(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		chosen := target{cluster: true}.values()
+		chosen := target{cluster: true, dsn: "lobsters:lobsters@tcp(127.0.0.1:3306)/lobsters?parseTime=true"}.values()
 		chosen["sidecar"] = "envoy_raw_exec" // what chooseSidecar picks on a cluster without docker
 		art := run.Artifact{URL: "http://10.77.0.2:8333/svctl/runs/sha256/ab/lobsters-popularity", Checksum: "sha256:ab"}
 		job, err := r.Render(run.Built{Commit: "0123456789abcdef", BinaryArtifact: art, SourceArtifact: art}, chosen)

@@ -18,7 +18,7 @@ func (s *Store) Remove(ctx context.Context, url string) error {
 		return fmt.Errorf("remove %s: not an object of %s", url, s)
 	}
 	if err := s.client.RemoveObject(ctx, s.Bucket, key, minio.RemoveObjectOptions{}); err != nil {
-		return fmt.Errorf("remove %s from %s: %w", key, s, s.explain(ctx, err))
+		return fmt.Errorf("remove %s: %w", key, s.explain(ctx, err))
 	}
 	return nil
 }

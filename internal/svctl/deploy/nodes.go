@@ -9,6 +9,7 @@ import (
 // Node is a Nomad client node as a run needs to know it.
 type Node struct {
 	ID, Name       string
+	Datacenter     string
 	Ready          bool            // status ready and eligible for placement
 	HealthyDrivers map[string]bool // the task drivers it has, healthy
 	OS, Arch       string          // kernel.name and cpu.arch, as Go names them
@@ -23,7 +24,7 @@ func (c *Client) Nodes() ([]Node, error) {
 	}
 	nodes := make([]Node, 0, len(stubs))
 	for _, s := range stubs {
-		n := Node{ID: s.ID, Name: s.Name, Ready: s.Status == "ready" && s.SchedulingEligibility == "eligible", HealthyDrivers: map[string]bool{}}
+		n := Node{ID: s.ID, Name: s.Name, Datacenter: s.Datacenter, Ready: s.Status == "ready" && s.SchedulingEligibility == "eligible", HealthyDrivers: map[string]bool{}}
 		for name, d := range s.Drivers {
 			if d != nil && d.Healthy {
 				n.HealthyDrivers[name] = true

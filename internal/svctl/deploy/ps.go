@@ -17,6 +17,7 @@ type Row struct {
 	Source       string `json:"source"`
 	Commit       string `json:"commit"`
 	SourceDir    string `json:"source_dir"`
+	Artifact     string `json:"artifact,omitempty"` // the published build's sha256:HEX`
 	Address      string `json:"address"`
 	NomadStatus  string `json:"nomad_status"`
 	ConsulHealth string `json:"consul_health"`
@@ -42,7 +43,7 @@ func (c *Client) Instances(service string) ([]Row, error) {
 			}
 			r := Row{
 				Service: j.Service, Name: j.Name, JobID: j.ID, AllocID: a.ID, Node: a.NodeName,
-				Source: j.Source, Commit: j.Commit, SourceDir: j.SourceDir,
+				Source: j.Source, Commit: j.Commit, SourceDir: j.SourceDir, Artifact: j.Artifact,
 				NomadStatus: a.ClientStatus, ConsulHealth: "unregistered",
 			}
 			if err := c.fillHealth(&r); err != nil {

@@ -195,7 +195,7 @@ func checksumRefused(a *nomad.Allocation) (string, bool) {
 		for _, ev := range ts.Events {
 			msg := eventText(ev)
 			if ev.Type == nomad.TaskArtifactDownloadFailed && strings.Contains(msg, "Checksums did not match") {
-				url := "?"
+				url := ""
 				if m := artifactURLRE.FindStringSubmatch(msg); m != nil {
 					url = m[1]
 				}
@@ -228,8 +228,12 @@ func (c *Client) followAlloc(ctx context.Context, jobID, allocID, service string
 		c.printEvents(a, seen)
 		// A download the node refused for its checksum will not get better
 		// by retrying: say so now.
-		if url, ok := checksumRefused(a); ok {
-			herr := fail(fmt.Sprintf("node %s refused the artifact %s: its checksum does not match the job's, so the object in the store is not the build svctl published", a.NodeName, url)).(*HealthError)
+		if url, refused := checksumRefused(a); refused {
+			shown := url
+			if shown == "" {
+				shown = "(its URL was not in Nomad's event)"
+			}
+			herr := fail(fmt.Sprintf("node %s refused the artifact %s: its checksum does not match the job's, so the object in the store is not the build svctl published", a.NodeName, shown)).(*HealthError)
 			herr.RefusedArtifact = url
 			return "", herr
 		}
@@ -257,17 +261,33 @@ func (c *Client) followAlloc(ctx context.Context, jobID, allocID, service string
 }
 
 // failingChecks describes the allocation's Consul checks that do not pass,
-// with what they last saw. It asks the local agent, which runs the checks:
-// the catalog gets a check's output only when its status changes.
+// with what they last saw. It asks the agent svctl talks to, which runs the
+// checks when it is the allocation's node's (a dev agent); on a cluster that
+// agent is elsewhere, and the catalog's view (updated when a status
+// changes) is what there is.
 func (c *Client) failingChecks(service, allocID string) string {
-	checks, err := c.consul.Agent().Checks()
-	if err != nil {
-		return ""
-	}
 	var lines []string
-	for _, chk := range checks {
-		if strings.Contains(chk.ServiceID, allocID) && chk.Status != consul.HealthPassing {
-			lines = append(lines, fmt.Sprintf("\n    check %q %s: %s", chk.Name, chk.Status, strings.TrimSpace(chk.Output)))
+	add := func(name, status, output string) {
+		lines = append(lines, fmt.Sprintf("\n    check %q %s: %s", name, status, strings.TrimSpace(output)))
+	}
+	if checks, err := c.consul.Agent().Checks(); err == nil {
+		for _, chk := range checks {
+			if strings.Contains(chk.ServiceID, allocID) && chk.Status != consul.HealthPassing {
+				add(chk.Name, chk.Status, chk.Output)
+			}
+		}
+	}
+	if len(lines) == 0 {
+		for _, name := range []string{service, service + "-sidecar-proxy"} {
+			checks, _, err := c.consul.Health().Checks(name, nil)
+			if err != nil {
+				continue
+			}
+			for _, chk := range checks {
+				if strings.Contains(chk.ServiceID, allocID) && chk.Status != consul.HealthPassing {
+					add(chk.Name, chk.Status, chk.Output)
+				}
+			}
 		}
 	}
 	sort.Strings(lines)

@@ -218,7 +218,7 @@ func meshProblems(t *testing.T, src string, c renderCase) map[string]string {
 	}
 	listen := "127.0.0.1"
 	want := map[string]string{
-		"job datacenters":             strings.ReplaceAll(cmp.Or(o["datacenters"], `["dc1"]`), ", ", " "),
+		"job datacenters":             strings.ReplaceAll(cmp.Or(o["datacenters"], `["*"]`), ", ", " "),
 		"group shutdown_delay":        `"3s"`,
 		"network mode":                `"bridge"`,
 		"http port to":                port,

@@ -1,6 +1,6 @@
 job "lobsters-popularity-lobpop_v1-1a2b3c" {
   region      = "global"
-  datacenters = ["dc1"]
+  datacenters = ["*"]
   type        = "service"
 
   meta {
