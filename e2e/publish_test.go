@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,5 +43,31 @@ func TestPublishOnOneMachine(t *testing.T) {
 	out = c.svctl("run", "lobsters-popularity", "lobpop_p2", "UNCOMMITTED_COPY")
 	if !strings.Contains(out, "(SVCTL_ARTIFACTS is set)") || !strings.Contains(out, "already in the store") {
 		t.Errorf("svctl run with a store configured does not say it publishes, or uploaded again:\n%s", out)
+	}
+
+	// The data dir is private, the rendered job (it may hold a DSN) too.
+	runDir := filepath.Join(c.dataDir, "runs", rows[0].JobID)
+	for path, want := range map[string]os.FileMode{c.dataDir: 0o700, runDir: 0o700, filepath.Join(runDir, "job.nomad.hcl"): 0o600} {
+		if info, err := os.Stat(path); err != nil || info.Mode().Perm() != want {
+			t.Errorf("%s: mode %v (%v), want %v", path, info.Mode().Perm(), err, want)
+		}
+	}
+
+	// svctl stop removes the run directories of what it stopped; svctl gc
+	// those of jobs Nomad no longer runs.
+	out = c.svctl("stop", "lobpop_p1")
+	if _, err := os.Stat(runDir); err == nil || !strings.Contains(out, "removed 1 run directory") {
+		t.Errorf("svctl stop left %s:\n%s", runDir, out)
+	}
+	ghost := filepath.Join(c.dataDir, "runs", "lobsters-popularity-ghost-abcdef")
+	if err := os.MkdirAll(filepath.Join(ghost, "bin"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ghost, "bin", "x"), make([]byte, 3<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out = c.svctl("gc")
+	if _, err := os.Stat(ghost); err == nil || !strings.Contains(out, "removed 1 run directory, 3.0 MB freed; 1 kept") {
+		t.Errorf("svctl gc:\n%s", out)
 	}
 }

@@ -78,6 +78,9 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"missing NAME", []string{"run", "lobsters-popularity"}, 2, "SERVICE NAME"},
 		{"stop bad name", []string{"stop", "a b"}, 2, "deployment name"},
 		{"unknown command", []string{"deploy"}, 2, "unknown command"},
+		{"a value only the template refuses", []string{"run", "--var", "driver=bogus", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY"}, 2, `variable driver is "bogus"`},
+		{"interpolation in a value", []string{"run", "--var", "dsn=${attr.x}", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY"}, 2, "variable dsn is"},
+		{"a ref with a bidi override", []string{"run", "lobsters-popularity", "lobpop_v1", "main\u202e"}, 2, "invisible"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -88,6 +91,10 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 			}
 			if !strings.Contains(out, c.want) {
 				t.Fatalf("output does not say %q:\n%s", c.want, out)
+			}
+			// Each step is said once: no "render pack X: render pack X: ...".
+			if step := repeatedStep(out); step != "" {
+				t.Fatalf("output says the step %q twice:\n%s", step, out)
 			}
 			assertNothingCreated(t, data)
 		})
@@ -162,4 +169,20 @@ func TestRenderPrintsTheJobARunWouldSubmit(t *testing.T) {
 		}
 	}
 	assertNothingCreated(t, data)
+}
+
+// repeatedStep returns a step that an error names twice in a row ("load
+// pack X: load pack Y: ..."): two consecutive ": "-separated parts that
+// start with the same two words. "" if there is none.
+func repeatedStep(out string) string {
+	for _, line := range strings.Split(out, "\n") {
+		parts := strings.Split(line, ": ")
+		for i := 1; i < len(parts); i++ {
+			a, b := strings.Fields(parts[i-1]), strings.Fields(parts[i])
+			if len(a) >= 2 && len(b) >= 2 && a[0] == b[0] && a[1] == b[1] {
+				return a[0] + " " + a[1]
+			}
+		}
+	}
+	return ""
 }

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
 
 	"microwizard/internal/svctl/agents"
 	"microwizard/internal/svctl/deploy"
@@ -58,7 +61,7 @@ mesh profile.`,
 			tw := tabwriter.NewWriter(out.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "SERVICE\tNAME\tALLOC\tNODE\tSOURCE\tADDRESS\tNOMAD\tCONSUL")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Service, r.Name, run.ShortID(r.AllocID), orDash(r.Node), sourceText(r), orDash(r.Address), r.NomadStatus, r.ConsulHealth)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shown(r.Service), shown(r.Name), shown(run.ShortID(r.AllocID)), shown(orDash(r.Node)), shown(sourceText(r)), shown(orDash(r.Address)), shown(r.NomadStatus), shown(r.ConsulHealth))
 			}
 			return tw.Flush()
 		}
@@ -79,6 +82,19 @@ func sourceText(r deploy.Row) string {
 		}
 	}
 	return r.Source + "@" + commitText(r.Commit)
+}
+
+// shown is s as ps prints it: quoted, with escapes, when it holds what a
+// terminal would not show as itself (control characters, bidirectional
+// overrides, zero-width characters, invalid UTF-8), so that one name cannot
+// pass for another. Job meta is anyone's to write.
+func shown(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return strconv.QuoteToGraphic(s)
+		}
+	}
+	return s
 }
 
 func orDash(s string) string {

@@ -98,6 +98,12 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 		return &run.InputError{Msg: err.Error()}
 	}
 
+	if err := ensureDataDir(r.ws.DataDir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(r.dir(), 0o700); err != nil {
+		return fmt.Errorf("create the run's directory: %w", err)
+	}
 	// From here on the run makes things: a failure removes them all.
 	defer func() {
 		if err != nil {
@@ -127,7 +133,7 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 		return err
 	}
 	jobPath := filepath.Join(r.dir(), "job.nomad.hcl")
-	if err := os.WriteFile(jobPath, []byte(job), 0o644); err != nil {
+	if err := os.WriteFile(jobPath, []byte(job), 0o600); err != nil { // it may hold a DSN
 		return fmt.Errorf("keep the rendered job: %w", err)
 	}
 	fmt.Fprintf(out.stdout, "==> rendered job: %s\n", jobPath)

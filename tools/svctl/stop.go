@@ -17,7 +17,8 @@ var stopCommand = &command{
 	help: `
 Removes every instance of NAME, or with -one only the newest (the original
 svkill). Each instance leaves Consul first and finishes what it is serving,
-so no request fails. Returns once every stopped allocation has ended.`,
+so no request fails. Returns once every stopped allocation has ended, and
+removes their run directories from the data dir.`,
 	minArgs: 1,
 	maxArgs: 1,
 	setup: func(fs *flag.FlagSet) action {
@@ -36,7 +37,20 @@ so no request fails. Returns once every stopped allocation has ended.`,
 				return err
 			}
 			fmt.Fprintf(out.stdout, "stopped %d instance(s) of %s\n", len(stopped), name)
-			return nil
+			// Their run directories (copy, binary, job) go with them.
+			dataDir, err := defaultDataDir()
+			if err != nil {
+				return nil
+			}
+			var ids []string
+			for _, j := range stopped {
+				ids = append(ids, j.ID)
+			}
+			n, freed, err := removeRuns(dataDir, ids)
+			if n > 0 {
+				fmt.Fprintf(out.stdout, "removed %d run director%s (%s)\n", n, plural(n, "y", "ies"), bytesText(freed))
+			}
+			return err
 		}
 	},
 }

@@ -51,3 +51,17 @@ func TestClusterJobNamesNoLocalPath(t *testing.T) {
 		}
 	}
 }
+
+// TestPsShowsInvisibleCharactersEscaped: a name with a right-to-left
+// override or a zero-width space (job meta is anyone's to write) is printed
+// quoted and escaped, so it cannot pass for another.
+func TestPsShowsInvisibleCharactersEscaped(t *testing.T) {
+	for _, s := range []string{"lobpop\u202e1v", "lob\u200bpop", "bad\xff", "tab\tname"} {
+		if got := shown(s); got == s || strings.ContainsAny(got, "\u202e\u200b\t") {
+			t.Errorf("shown(%q) = %q, want it escaped", s, got)
+		}
+	}
+	if got := shown("lobpop_v1"); got != "lobpop_v1" {
+		t.Errorf("shown(lobpop_v1) = %q, want it as it is", got)
+	}
+}

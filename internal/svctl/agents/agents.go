@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 
 	consul "github.com/hashicorp/consul/api"
@@ -39,8 +40,15 @@ func (e *UnreachableError) Error() string {
 			reason = reason[i:]
 		}
 	}
-	return fmt.Sprintf("%s: no agent answers at %s (%s): %s", e.Agent, e.Addr, e.Env, reason)
+	return redact(fmt.Sprintf("%s: no agent answers at %s (%s): %s", e.Agent, e.Addr, e.Env, reason))
 }
+
+// userinfoRE matches the user:password@ of an address, wherever it is.
+var userinfoRE = regexp.MustCompile(`([^\s/@:"]+):[^\s/@"]+@`)
+
+// redact replaces the password of every user:password@ in s with xxxxx:
+// an agent address may carry credentials, and errors must not print them.
+func redact(s string) string { return userinfoRE.ReplaceAllString(s, "${1}:xxxxx@") }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 

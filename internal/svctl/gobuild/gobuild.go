@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -37,6 +38,22 @@ type Result struct {
 // failed, the error is a *CompileError carrying its output.
 func Build(ctx context.Context, dir, pkg, out string) (Result, error) {
 	return BuildFor(ctx, dir, pkg, out, Platform{})
+}
+
+// buildEnv is the caller's environment without what would make the build
+// something else than the snapshot says: a go.work found above the snapshot
+// (GOWORK=off: the snapshot is its own module) and GOFLAGS (-mod, -tags,
+// -race... in the user's shell). The toolchain, caches and proxy settings
+// stay.
+func buildEnv(env []string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "GOWORK=") || strings.HasPrefix(kv, "GOFLAGS=") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "GOWORK=off")
 }
 
 // Platform is the OS and CPU a binary is built for, as Go names them
@@ -73,7 +90,7 @@ func BuildFor(ctx context.Context, dir, pkg, out string, p Platform) (Result, er
 
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", tmpOut, pkg)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Env = append(buildEnv(os.Environ()), "CGO_ENABLED=0")
 	if p.OS != "" {
 		cmd.Env = append(cmd.Env, "GOOS="+p.OS)
 	}

@@ -239,3 +239,23 @@ func TestBuildForAnotherPlatform(t *testing.T) {
 		t.Fatalf("machine %v, want EM_AARCH64", f.Machine)
 	}
 }
+
+// TestBuildIgnoresTheUsersGoEnvironment: a go.work in a directory above the
+// snapshot, and GOFLAGS in the user's shell, do not change or break the
+// build.
+func TestBuildIgnoresTheUsersGoEnvironment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	parent := t.TempDir()
+	other := filepath.Join(parent, "other")
+	write(t, filepath.Join(other, "go.mod"), "module example.com/other\n\ngo 1.22\n")
+	write(t, filepath.Join(parent, "go.work"), "go 1.22\n\nuse ./other\n")
+	dir := filepath.Join(parent, "runs", "src")
+	write(t, filepath.Join(dir, "go.mod"), "module example.com/tiny\n\ngo 1.22\n")
+	write(t, filepath.Join(dir, "main.go"), "package main\n\nfunc main() {}\n")
+	t.Setenv("GOFLAGS", "-tags=nosuchtag -mod=vendor")
+	if _, err := Build(context.Background(), dir, ".", filepath.Join(t.TempDir(), "svc")); err != nil {
+		t.Fatalf("a go.work above the snapshot and GOFLAGS broke the build: %v", err)
+	}
+}

@@ -137,6 +137,10 @@ func checkRef(ref string) error {
 			return fmt.Errorf("contains the space character %q", r)
 		case unicode.IsControl(r):
 			return fmt.Errorf("contains the control character %q", r)
+		case unicode.Is(unicode.Cf, r):
+			// Bidirectional overrides, zero-width joiners...: they make a
+			// name print as another.
+			return fmt.Errorf("contains the invisible formatting character %U, which can make one name look like another", r)
 		case strings.ContainsRune(`~^:?*[\`, r):
 			return fmt.Errorf("contains %q, which git does not allow in a ref name", r)
 		}

@@ -145,3 +145,13 @@ func FuzzParseSource(f *testing.F) {
 		}
 	})
 }
+
+// TestRefsWithInvisibleCharactersAreRefused: a ref svctl would record in a
+// job must print as itself.
+func TestRefsWithInvisibleCharactersAreRefused(t *testing.T) {
+	for _, ref := range []string{"main\u202e", "feat\u200bure", "a\u2066b"} {
+		if _, err := ParseSource(ref); err == nil || !strings.Contains(err.Error(), "invisible") {
+			t.Errorf("ParseSource(%q) = %v, want a refusal naming the invisible character", ref, err)
+		}
+	}
+}

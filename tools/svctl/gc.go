@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"microwizard/internal/svctl/agents"
+	"microwizard/internal/svctl/deploy"
+)
+
+var gcCommand = &command{
+	name:     "gc",
+	args:     "",
+	synopsis: "remove the run directories no running job needs any more",
+	help: `
+Removes from the data dir (SVCTL_DATA, else ~/.local/share/svctl) the
+directory of every run whose job Nomad no longer runs (a copy of the tree,
+a binary, the rendered job each), and says how much it freed. svctl stop
+removes the directories of what it stops; a failed run removes its own.`,
+	minArgs: 0,
+	maxArgs: 0,
+	setup: func(*flag.FlagSet) action {
+		return func(ctx context.Context, pos []string, out streams) error {
+			dataDir, err := defaultDataDir()
+			if err != nil {
+				return usageError{err.Error()}
+			}
+			nc, cc, err := agents.Both()
+			if err != nil {
+				return err
+			}
+			jobs, err := deploy.New(nc, cc, nil).Jobs("")
+			if err != nil {
+				return err
+			}
+			live := map[string]bool{}
+			for _, j := range jobs {
+				live[j.ID] = true
+			}
+			entries, err := os.ReadDir(filepath.Join(dataDir, "runs"))
+			if errors.Is(err, fs.ErrNotExist) {
+				fmt.Fprintln(out.stdout, "no run directories")
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("read the run directories: %w", err)
+			}
+			var ids []string
+			for _, e := range entries {
+				if e.IsDir() && !live[e.Name()] {
+					ids = append(ids, e.Name())
+				}
+			}
+			n, freed, err := removeRuns(dataDir, ids)
+			fmt.Fprintf(out.stdout, "removed %d run director%s, %s freed; %d kept for running jobs\n", n, plural(n, "y", "ies"), bytesText(freed), len(entries)-n)
+			return err
+		}
+	},
+}
+
+// removeRuns removes the run directories of the jobs ids that exist, and
+// returns how many it removed and the bytes their files held.
+func removeRuns(dataDir string, ids []string) (int, int64, error) {
+	var n int
+	var freed int64
+	var errs []error
+	for _, id := range ids {
+		dir := filepath.Join(dataDir, "runs", id)
+		if filepath.Base(dir) != id || id == "" {
+			continue // not a plain name
+		}
+		size, err := dirSize(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			errs = append(errs, fmt.Errorf("remove %s: %w", dir, err))
+			continue
+		}
+		n++
+		freed += size
+	}
+	return n, freed, errors.Join(errs...)
+}
+
+func dirSize(dir string) (int64, error) {
+	var size int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				size += info.Size()
+			}
+		}
+		return nil
+	})
+	return size, err
+}
+
+func bytesText(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
