@@ -31,8 +31,15 @@ Run "svctl COMMAND -h" for a command's help and flags.
 `
 
 func main() {
+	// The first Ctrl-C cancels what runs (a run that submitted a job stops
+	// and purges it, and says so); after it the signals are the default
+	// again, so a second one ends svctl at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	os.Exit(execute(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 

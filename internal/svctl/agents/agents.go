@@ -2,16 +2,21 @@
 // from the environment exactly as the official CLIs read it (NOMAD_ADDR,
 // NOMAD_TOKEN, NOMAD_REGION, ..., CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, ...),
 // and checks that each answers. An agent that does not answer gives one line
-// naming it and where it was looked for.
+// naming it and where it was looked for. Every call has a time limit
+// (SVCTL_AGENT_TIMEOUT, 10 s by default).
 package agents
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
@@ -52,10 +57,33 @@ func redact(s string) string { return userinfoRE.ReplaceAllString(s, "${1}:xxxxx
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
+// DefaultTimeout bounds every call to an agent: an address that accepts
+// connections and never answers must not hang svctl.
+const DefaultTimeout = 10 * time.Second
+
+// Timeout is SVCTL_AGENT_TIMEOUT (a Go duration), else DefaultTimeout.
+func Timeout() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("SVCTL_AGENT_TIMEOUT")); err == nil && d > 0 {
+		return d
+	}
+	return DefaultTimeout
+}
+
 // Nomad returns a client of the Nomad agent the environment names, once it
 // has answered.
 func Nomad() (*nomad.Client, error) {
 	cfg := nomad.DefaultConfig()
+	if !strings.HasPrefix(cfg.Address, "unix://") {
+		// Nomad's own default client, with a time limit.
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.TLSHandshakeTimeout = 10 * time.Second
+		transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		transport.ForceAttemptHTTP2 = false
+		cfg.HttpClient = &http.Client{Transport: transport, Timeout: Timeout()}
+		if err := nomad.ConfigureTLS(cfg.HttpClient, cfg.TLSConfig); err != nil {
+			return nil, fmt.Errorf("nomad TLS for %s: %w", cfg.Address, err)
+		}
+	}
 	c, err := nomad.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("nomad client for %s: %w", cfg.Address, err)
@@ -75,6 +103,7 @@ func Consul() (*consul.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consul client for %s: %w", addr, err)
 	}
+	cfg.HttpClient.Timeout = Timeout()
 	if _, err := c.Status().Leader(); err != nil {
 		return nil, &UnreachableError{Agent: "consul", Addr: addr, Env: "CONSUL_HTTP_ADDR", Err: err}
 	}

@@ -4,6 +4,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCredentialsInAddressesAreNotPrinted: an agent address carrying
@@ -25,5 +26,47 @@ func TestCredentialsInAddressesAreNotPrinted(t *testing.T) {
 	_, err = Consul()
 	if err == nil || strings.Contains(err.Error(), "s3cret-pw") || !strings.Contains(err.Error(), dead) {
 		t.Fatalf("consul: %v; want an error naming %s without the password", err, dead)
+	}
+}
+
+// TestAnAgentThatNeverAnswersDoesNotHang: an address that accepts
+// connections and never answers gives the one-line error within the time
+// limit, for both agents.
+func TestAnAgentThatNeverAnswersDoesNotHang(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c) // accepted, never answered
+		}
+	}()
+	t.Setenv("SVCTL_AGENT_TIMEOUT", "1s")
+	t.Setenv("NOMAD_ADDR", "http://"+l.Addr().String())
+	t.Setenv("CONSUL_HTTP_ADDR", l.Addr().String())
+	for name, connect := range map[string]func() error{
+		"nomad":  func() error { _, err := Nomad(); return err },
+		"consul": func() error { _, err := Consul(); return err },
+	} {
+		start := time.Now()
+		err := connect()
+		if err == nil || !strings.Contains(err.Error(), "no agent answers at") {
+			t.Errorf("%s: %v, want no agent answers", name, err)
+		}
+		if took := time.Since(start); took > 10*time.Second {
+			t.Errorf("%s: took %s with a 1 s limit", name, took)
+		}
 	}
 }
