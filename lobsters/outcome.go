@@ -96,6 +96,13 @@ func classifyResponse(status int, contentType string, body []byte) Popularity {
 				Detail:  fmt.Sprintf("decode 200 answer (%s, %d bytes): %v", contentType, len(body), err),
 			}
 		}
+		if len(r.Users) > maxPopularUsers {
+			return Popularity{
+				Outcome: ServiceError,
+				Problem: "The popularity service's answer was too large to show.",
+				Detail:  fmt.Sprintf("decode 200 answer: %d users, over the service's limit of %d", len(r.Users), maxPopularUsers),
+			}
+		}
 		return Popularity{Outcome: Answered, Reply: &r}
 	}
 	if msg, ok := serviceErrorMessage(body); ok {

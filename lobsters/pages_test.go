@@ -248,3 +248,29 @@ func TestAboutNeedsNoDatabase(t *testing.T) {
 		t.Errorf("GET /about with the database closed = %d:\n%s", rec.Code, text)
 	}
 }
+
+// Names and ids no row can have are a plain 404, with nothing logged as an
+// error: /u/ with non-ASCII or percent-encoded bytes used to answer 500
+// ("Illegal mix of collations") and fill the error log, and /u/alice%20
+// showed alice (the column's collation ignores trailing spaces).
+func TestImpossibleNamesAreNotFound(t *testing.T) {
+	t.Parallel()
+	db := mariadbtest.New(t)
+	seedSite(t, db.DB)
+	var logs testenv.Log
+	app, err := lobsters.New(context.Background(), db.DB, testConfig("http://127.0.0.1:1/"), slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	for _, path := range []string{"/u/%C3%A9t%C3%A9", "/u/%F0%9F%98%80", "/u/alice%20", "/u/al%00ice", "/s/%E2%80%AEx", "/s/rust01%20", "/s/" + strings.Repeat("a", 300)} {
+		rec := httptest.NewRecorder()
+		app.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", path, rec.Code)
+		}
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("impossible names were logged as errors:\n%s", logs.String())
+	}
+}

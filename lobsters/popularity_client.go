@@ -9,9 +9,15 @@ import (
 	"time"
 )
 
-// maxPopularBody bounds how much of an answer the monolith reads: the
-// original service sent every user, so a generous bound.
-const maxPopularBody = 32 << 20
+// maxPopularBody bounds how much of an answer the monolith reads: the most
+// users the service sends (maxPopularUsers) take about 100 KB, and the page
+// shows them all; a bigger answer is the instance's error, never a bigger
+// page.
+const maxPopularBody = 1 << 20
+
+// maxPopularUsers is the service's own limit on a list (popularity.MaxLimit;
+// a test keeps them the same).
+const maxPopularUsers = 1000
 
 // popularityClient calls the popularity service. It is made once per App and
 // shared by every /popular request: one tuned Transport, its connection pool,
@@ -46,7 +52,8 @@ func newPopularityClient(cfg Config) *popularityClient {
 		timeout: cfg.PopularityTimeout,
 		// No Client.Timeout: the per-call context carries the deadline, so
 		// a reader who leaves also cancels the call.
-		http: &http.Client{Transport: tr},
+		// A redirect is the service's answer, not somewhere to go.
+		http: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 }
 

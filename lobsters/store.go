@@ -111,6 +111,9 @@ func (s *store) listPage(ctx context.Context, q *sql.Stmt, name string, page int
 
 // Story returns the story with this short id, or an ENotFound error.
 func (s *store) Story(ctx context.Context, shortID string) (Story, error) {
+	if !isName(shortID, 6) {
+		return Story{}, notFound("There is no story %q. It may have been removed, or the link is mistyped.", shortID)
+	}
 	st, err := scanStory(s.story.QueryRowContext(ctx, shortID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Story{}, notFound("There is no story %q. It may have been removed, or the link is mistyped.", shortID)
@@ -164,6 +167,9 @@ func threadComments(flat []*Comment) []*Comment {
 
 // User returns the profile of username, or an ENotFound error.
 func (s *store) User(ctx context.Context, username string) (User, error) {
+	if !isName(username, 50) {
+		return User{}, notFound("There is no user called %q.", username)
+	}
 	var u User
 	var banned, deleted sql.NullTime
 	err := s.user.QueryRowContext(ctx, username).Scan(&u.Username, &u.Karma, &u.About, &u.CreatedAt,
@@ -222,4 +228,22 @@ func timePtr(t sql.NullTime) *time.Time {
 		return nil
 	}
 	return &t.Time
+}
+
+// isName reports whether s can be a username or a story's short id at all:
+// 1 to max ASCII letters, digits, '_' or '-'. Anything else is not asked of
+// the database, which would compare it under the columns' collation (an
+// error for non-ASCII text, trailing spaces ignored) instead of answering
+// "no such row".
+func isName(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -66,6 +66,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	endpoint(w, r)
 }
 
+// databaseUnavailable is what a caller is told when the database fails.
+const databaseUnavailable = "database unavailable"
+
 // serveUsers answers GET /: the most popular users.
 func (s *Server) serveUsers(w http.ResponseWriter, r *http.Request) {
 	index := s.index.Add(1)
@@ -81,7 +84,9 @@ func (s *Server) serveUsers(w http.ResponseWriter, r *http.Request) {
 	took := time.Since(start)
 	if err != nil {
 		s.Logger.Error("top users query failed", "index", index, "limit", limit, "took", took, "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, ErrorResponse{Error: "database unavailable: " + err.Error()})
+		// The details (socket path, host:port, MySQL user) go to the log,
+		// not to whoever asked.
+		writeJSON(w, http.StatusServiceUnavailable, ErrorResponse{Error: databaseUnavailable})
 		return
 	}
 	if users == nil {
@@ -114,7 +119,8 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 		ping = s.HealthDB.PingContext
 	}
 	if err := ping(ctx); err != nil {
-		resp.Status, resp.Error = "UNAVAILABLE", "database: "+err.Error()
+		s.Logger.Warn("health: database ping failed", "err", err)
+		resp.Status, resp.Error = "UNAVAILABLE", databaseUnavailable
 		writeJSON(w, http.StatusServiceUnavailable, resp)
 		return
 	}
