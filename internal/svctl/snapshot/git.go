@@ -113,9 +113,36 @@ func isDirty(ctx context.Context, top string) (bool, error) {
 	return len(bytes.TrimSpace(out)) > 0, nil
 }
 
-// resolveCommit turns a ref into the full hash of the commit it names.
+// resolveCommit turns a ref into the full hash of the commit it names. It
+// resolves only what a user means by a SOURCE: HEAD, a full ref (refs/...),
+// a branch, a tag, a remote-tracking branch, or a commit prefix of at least
+// 8 hex digits. Git's other revision syntaxes (such as describe-style names
+// ending in -g<hex>, which name an abbreviated commit) are not tried.
 func resolveCommit(ctx context.Context, top, rev string) (string, error) {
-	out, err := git(ctx, top, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
+	var refs []string
+	switch {
+	case rev == "HEAD":
+	case strings.HasPrefix(rev, "refs/"):
+		refs = []string{rev}
+	default:
+		refs = []string{"refs/heads/" + rev, "refs/tags/" + rev, "refs/remotes/" + rev}
+	}
+	// An exact ref (show-ref reads no revision syntax), else HEAD or a long
+	// enough commit prefix; then the commit it is or points to.
+	object := ""
+	for _, ref := range refs {
+		if out, err := git(ctx, top, "show-ref", "--verify", "--hash", "--", ref); err == nil {
+			object = strings.TrimSpace(string(out))
+			break
+		}
+	}
+	if object == "" && (rev == "HEAD" || isHex(rev) && len(rev) >= 8) {
+		object = rev
+	}
+	if object == "" {
+		object = "refs/svctl-no-such-ref" // fails below, with git's own words
+	}
+	out, err := git(ctx, top, "rev-parse", "--verify", "--quiet", "--end-of-options", object+"^{commit}")
 	if err == nil {
 		return strings.TrimSpace(string(out)), nil
 	}

@@ -395,3 +395,23 @@ func TestResolveCommit(t *testing.T) {
 		t.Errorf("ResolveCommit in an empty repository = %q, %v; want \"\", nil", got, err)
 	}
 }
+
+// TestResolveOnlyRefsAndLongCommitPrefixes: a describe-style name (which git
+// reads as an abbreviated commit after "-g"), a 4-hex-digit prefix hidden
+// in it, or other revision syntax are not resolved; branches, tags, full
+// refs and 8-digit prefixes are.
+func TestResolveOnlyRefsAndLongCommitPrefixes(t *testing.T) {
+	repo, first := demoRepo(t)
+	runGit(t, repo, "branch", "feature")
+	runGit(t, repo, "tag", "v1")
+	for _, ref := range []string{"feature", "v1", "refs/heads/feature", "refs/tags/v1", first[:8], first} {
+		if got, err := ResolveCommit(context.Background(), repo, Source{Kind: Ref, Ref: ref}); err != nil || got != first {
+			t.Errorf("ResolveCommit(%s) = %q, %v; want %s", ref, got, err, first)
+		}
+	}
+	for _, ref := range []string{"v1-0-g" + first[:4], "anything-g" + first[:7], "feature@{0}"} {
+		if got, err := ResolveCommit(context.Background(), repo, Source{Kind: Ref, Ref: ref}); err == nil {
+			t.Errorf("ResolveCommit(%s) = %q, want it refused: not a branch, tag, full ref or 8-digit commit prefix", ref, got)
+		}
+	}
+}
