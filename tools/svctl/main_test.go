@@ -80,6 +80,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"unknown command", []string{"deploy"}, 2, "unknown command"},
 		{"a value only the template refuses", []string{"run", "--var", "driver=bogus", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY"}, 2, `variable driver is "bogus"`},
 		{"interpolation in a value", []string{"run", "--var", "dsn=${attr.x}", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY"}, 2, "variable dsn is"},
+		{"a port Nomad reads otherwise", []string{"run", "--var", "app_port=-1", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY"}, 2, "not from 1 to 65535"},
 		{"a ref with a bidi override", []string{"run", "lobsters-popularity", "lobpop_v1", "main\u202e"}, 2, "invisible"},
 	}
 	for _, c := range cases {

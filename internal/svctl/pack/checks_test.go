@@ -116,3 +116,41 @@ func TestRealPackNamesTheVariableOfABadValue(t *testing.T) {
 		})
 	}
 }
+
+// TestRealPackChecksNumberRanges: ports, CPU and memory outside what Nomad
+// takes for them are refused, naming the variable and the range.
+func TestRealPackChecksNumberRanges(t *testing.T) {
+	p, err := Load(realPack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := renderCase{driver: "raw_exec", sidecar: "envoy_raw_exec"}
+	for _, c := range []struct{ name, value, want string }{
+		{"app_port", "-1", "variable app_port is -1, which is not from 1 to 65535"},
+		{"app_port", "0", "variable app_port is 0, which is not from 1 to 65535"},
+		{"app_port", "99999", "variable app_port is 99999, which is not from 1 to 65535"},
+		{"app_port", "5000.5", "variable app_port is 5000.5, which is not a whole number"},
+		{"mysql_upstream_port", "70000", "variable mysql_upstream_port is 70000, which is not from 1 to 65535"},
+		{"cpu", "0", "variable cpu is 0, which is not from 1 to 1000000"},
+		{"memory", "-64", "variable memory is -64, which is not from 1 to 10000000"},
+	} {
+		o := base.overrides()
+		o[c.name] = c.value
+		vals, err := valuesWithMeta(p, o, base.meta())
+		if err == nil {
+			_, err = p.Render(vals)
+		}
+		if err == nil || !strings.HasSuffix(err.Error(), c.want) {
+			t.Errorf("%s=%s: %v, want %q", c.name, c.value, err, c.want)
+		}
+	}
+	o := base.overrides()
+	o["app_port"] = "65535"
+	vals, err := valuesWithMeta(p, o, base.meta())
+	if err == nil {
+		_, err = p.Render(vals)
+	}
+	if err != nil {
+		t.Errorf("app_port=65535 refused: %v", err)
+	}
+}

@@ -85,6 +85,10 @@
 [[- if and (var "artifact_url" .) (not (hasPrefix "sha256:" (var "artifact_checksum" .))) -]]
 [[- fail "variable artifact_checksum must be sha256 and the hex digest (sha256 then a colon) when artifact_url is set" -]]
 [[- end -]]
+[[- template "check_whole" (list "app_port" 1 65535 .) -]]
+[[- template "check_whole" (list "mysql_upstream_port" 1 65535 .) -]]
+[[- template "check_whole" (list "cpu" 1 1000000 .) -]]
+[[- template "check_whole" (list "memory" 1 10000000 .) -]]
 [[- $sidecar := var "sidecar" . -]]
 [[- if not (has $sidecar (list "envoy" "envoy_raw_exec" "consul_proxy")) -]]
 [[- $shown := printf "%q" (toString $sidecar) | replace "%" "\\x25" | replace ": " ":\\x20" -]]
@@ -111,5 +115,23 @@
 [[- fail (printf "variable meta has the key %s, which is not an HCL identifier" $shown) -]]
 [[- end ]]
 [[ $indent ]][[ printf "%-*s" $width $k ]] = [[ template "checked_string" (list (printf "meta.%s" $k) $v) ]]
+[[- end -]]
+[[- end -]]
+
+[[- /*
+  check_whole takes (list NAME MIN MAX .) and fails unless variable NAME is
+  a whole number from MIN to MAX: a port of -1 or 0 means something else to
+  Nomad, and 5000.5 is no port.
+*/ -]]
+[[- define "check_whole" -]]
+[[- $name := index . 0 -]]
+[[- $min := index . 1 -]]
+[[- $max := index . 2 -]]
+[[- $v := var $name (index . 3) -]]
+[[- if not (or (kindIs "int" $v) (kindIs "int64" $v)) -]]
+[[- fail (printf "variable %s is %v, which is not a whole number" $name $v) -]]
+[[- end -]]
+[[- if or (lt (int64 $v) (int64 $min)) (gt (int64 $v) (int64 $max)) -]]
+[[- fail (printf "variable %s is %v, which is not from %d to %d" $name $v $min $max) -]]
 [[- end -]]
 [[- end -]]
