@@ -37,16 +37,18 @@ before anything happens (exit 2); a run that fails leaves nothing behind.`,
 		fs.Var(vars, "var", "set a pack variable, key=value (repeatable)")
 		timeout := fs.Duration("timeout", 90*time.Second, "how long to wait for the instance to be healthy in Consul")
 		publish := fs.Bool("publish", false, "publish the build to the artifact store (SVCTL_ARTIFACTS) even where the nodes are this machine")
+		maxUntracked := fs.Int64("max-untracked", snapshot.DefaultMaxUntracked>>20, "the largest untracked file UNCOMMITTED_COPY takes, in MB (0: no limit)")
 		return func(ctx context.Context, pos []string, out streams) error {
-			return runInstance(ctx, pos, vars, runOptions{timeout: *timeout, publish: *publish}, out)
+			return runInstance(ctx, pos, vars, runOptions{timeout: *timeout, publish: *publish, maxUntracked: *maxUntracked << 20}, out)
 		}
 	},
 }
 
 // runOptions are run's flags beside --var.
 type runOptions struct {
-	timeout time.Duration
-	publish bool
+	timeout      time.Duration
+	publish      bool
+	maxUntracked int64 // bytes; 0: no limit
 }
 
 // runInstance is `svctl run`: check input → agents and target → snapshot →
@@ -110,7 +112,7 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 			_ = os.RemoveAll(r.dir())
 		}
 	}()
-	snap, err := takeSnapshot(ctx, r, out)
+	snap, err := takeSnapshot(ctx, r, opts.maxUntracked, out)
 	if err != nil {
 		return err
 	}
@@ -158,8 +160,8 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 }
 
 // takeSnapshot takes the source into the run's directory and says what it took.
-func takeSnapshot(ctx context.Context, r *request, out streams) (snapshot.Snapshot, error) {
-	snap, err := snapshot.Take(ctx, r.ws.Root, r.Source, filepath.Join(r.dir(), "src"))
+func takeSnapshot(ctx context.Context, r *request, maxUntracked int64, out streams) (snapshot.Snapshot, error) {
+	snap, err := snapshot.TakeLimited(ctx, r.ws.Root, r.Source, filepath.Join(r.dir(), "src"), maxUntracked)
 	if err != nil {
 		return snap, err
 	}

@@ -183,6 +183,58 @@ func copyRegular(from, to *os.Root, name string, perm fs.FileMode) (int64, error
 	if err != nil {
 		return 0, err
 	}
-	n, err := io.Copy(out, in)
+	n, err := copyData(out, in)
 	return n, closeFile(out, perm, err)
 }
+
+// copyData copies in to out keeping in's holes: only the data segments
+// (SEEK_DATA to SEEK_HOLE) are written, and out is then extended to in's
+// size, so a sparse file stays sparse. It returns the bytes of data copied.
+func copyData(out, in *os.File) (int64, error) {
+	info, err := in.Stat()
+	if err != nil {
+		return 0, err
+	}
+	size := info.Size()
+	var copied int64
+	for off := int64(0); off < size; {
+		data, err := in.Seek(off, seekData)
+		if err != nil {
+			if errors.Is(err, syscall.ENXIO) {
+				break // only a hole is left
+			}
+			// No SEEK_DATA here: copy the rest as it is.
+			if _, err := in.Seek(off, io.SeekStart); err != nil {
+				return copied, err
+			}
+			if _, err := out.Seek(off, io.SeekStart); err != nil {
+				return copied, err
+			}
+			n, err := io.Copy(out, in)
+			return copied + n, err
+		}
+		hole, err := in.Seek(data, seekHole)
+		if err != nil {
+			return copied, err
+		}
+		if _, err := in.Seek(data, io.SeekStart); err != nil {
+			return copied, err
+		}
+		if _, err := out.Seek(data, io.SeekStart); err != nil {
+			return copied, err
+		}
+		n, err := io.CopyN(out, in, hole-data)
+		copied += n
+		if err != nil {
+			return copied, err
+		}
+		off = hole
+	}
+	return copied, out.Truncate(size)
+}
+
+// lseek's whence values for data and holes (Linux).
+const (
+	seekData = 3
+	seekHole = 4
+)

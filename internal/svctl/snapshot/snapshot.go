@@ -47,13 +47,25 @@ type Snapshot struct {
 // Dir is the work tree's top directory. If Take fails after creating dest,
 // it removes dest: nothing half-made is left behind.
 func Take(ctx context.Context, repoDir string, src Source, dest string) (Snapshot, error) {
+	return TakeLimited(ctx, repoDir, src, dest, DefaultMaxUntracked)
+}
+
+// DefaultMaxUntracked is the largest untracked file a copy takes unless the
+// user allows more: a forgotten core dump or data set would otherwise be
+// copied in full on every run.
+const DefaultMaxUntracked = 100 << 20
+
+// TakeLimited is Take with maxUntracked, the largest untracked file (in
+// bytes of content) an UNCOMMITTED_COPY takes; 0 means no limit. A larger
+// one is refused, naming it, before anything is copied.
+func TakeLimited(ctx context.Context, repoDir string, src Source, dest string, maxUntracked int64) (Snapshot, error) {
 	start := time.Now()
-	snap, err := take(ctx, repoDir, src, dest)
+	snap, err := take(ctx, repoDir, src, dest, maxUntracked)
 	snap.Took = time.Since(start)
 	return snap, err
 }
 
-func take(ctx context.Context, repoDir string, src Source, dest string) (snap Snapshot, err error) {
+func take(ctx context.Context, repoDir string, src Source, dest string, maxUntracked int64) (snap Snapshot, err error) {
 	switch src.Kind {
 	case Ref:
 		if src.Ref != "" {
@@ -106,6 +118,9 @@ func take(ctx context.Context, repoDir string, src Source, dest string) (snap Sn
 		// git status reads the whole tree too: let it run beside the copy.
 		dirty = background(func() (bool, error) { return isDirty(ctx, top) })
 		if paths, err = listWorkTree(ctx, top); err != nil {
+			return Snapshot{}, err
+		}
+		if err := checkUntracked(ctx, top, maxUntracked); err != nil {
 			return Snapshot{}, err
 		}
 	case Ref:

@@ -415,3 +415,58 @@ func TestResolveOnlyRefsAndLongCommitPrefixes(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyKeepsHolesAndRefusesHugeUntrackedFiles: a sparse untracked file
+// is copied sparse (its data, not its apparent size), and an untracked file
+// holding more than the limit is refused, naming it, with nothing left.
+func TestCopyKeepsHolesAndRefusesHugeUntrackedFiles(t *testing.T) {
+	repo, _ := demoRepo(t)
+	f, err := os.Create(filepath.Join(repo, "sparse.img"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("head"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("tail"), 2<<30-4); err != nil { // 2 GiB apparent
+		t.Fatal(err)
+	}
+	f.Close()
+
+	dest := filepath.Join(t.TempDir(), "copy")
+	if _, err := TakeLimited(context.Background(), repo, Source{Kind: UncommittedCopy}, dest, 1<<20); err != nil {
+		t.Fatalf("a sparse file with 8 bytes of data was refused: %v", err)
+	}
+	info, err := os.Stat(filepath.Join(dest, "sparse.img"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Size() != 2<<30 {
+		t.Fatalf("copy's size %d, want %d", info.Size(), 2<<30)
+	}
+	if st := info.Sys().(*syscall.Stat_t); st.Blocks*512 > 1<<20 {
+		t.Fatalf("the copy of a sparse file takes %d bytes on disk: its holes were written out", st.Blocks*512)
+	}
+	b := make([]byte, 4)
+	g, _ := os.Open(filepath.Join(dest, "sparse.img"))
+	g.ReadAt(b, 2<<30-4)
+	g.Close()
+	if string(b) != "tail" {
+		t.Fatalf("the copy's last bytes are %q", b)
+	}
+
+	if err := os.WriteFile(filepath.Join(repo, "core.dump"), make([]byte, 3<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dest2 := filepath.Join(t.TempDir(), "copy2")
+	_, err = TakeLimited(context.Background(), repo, Source{Kind: UncommittedCopy}, dest2, 2<<20)
+	if err == nil || !strings.Contains(err.Error(), "core.dump") || !strings.Contains(err.Error(), "-max-untracked 0") {
+		t.Fatalf("an untracked file over the limit: %v, want a refusal naming it and the way to allow it", err)
+	}
+	if _, err := os.Stat(dest2); err == nil {
+		t.Fatalf("the refused copy left %s", dest2)
+	}
+	if _, err := TakeLimited(context.Background(), repo, Source{Kind: UncommittedCopy}, filepath.Join(t.TempDir(), "c3"), 0); err != nil {
+		t.Fatalf("with no limit: %v", err)
+	}
+}

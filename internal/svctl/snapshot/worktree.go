@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // listWorkTree returns the paths, relative to the work tree's top directory,
@@ -43,4 +45,35 @@ func hasGitDir(name string) bool {
 		}
 	}
 	return false
+}
+
+// checkUntracked refuses an untracked file (one git does not ignore) whose
+// content is larger than max bytes; 0 means no limit. Sparse files count by
+// the data they hold, as the copy writes only that.
+func checkUntracked(ctx context.Context, top string, max int64) error {
+	if max <= 0 {
+		return nil
+	}
+	out, err := git(ctx, top, "ls-files", "-z", "--others", "--exclude-standard")
+	if err != nil {
+		return fmt.Errorf("list untracked files: %w", err)
+	}
+	for p := range bytes.SplitSeq(out, []byte{0}) {
+		name := strings.TrimSuffix(string(p), "/")
+		if name == "" || !filepath.IsLocal(name) {
+			continue
+		}
+		info, err := os.Lstat(filepath.Join(top, name))
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		size := info.Size()
+		if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Blocks*512 < size {
+			size = st.Blocks * 512 // sparse: what is really there
+		}
+		if size > max {
+			return fmt.Errorf("the untracked file %s holds %d MB, over the %d MB a copy takes: add it to .gitignore, or allow it (svctl run -max-untracked 0)", name, size>>20, max>>20)
+		}
+	}
+	return nil
 }
