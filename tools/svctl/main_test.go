@@ -147,9 +147,17 @@ func TestUnknownMeshProfileNamesTheKnownOnes(t *testing.T) {
 // parses, carries NAME and the commit, and points at paths under the data dir.
 func TestRenderPrintsTheJobARunWouldSubmit(t *testing.T) {
 	data := emptyDataDir(t)
-	code, out := svctl(t, "render", "--var", "sidecar=envoy_raw_exec", "lobsters-popularity", "lobpop_v1", "HEAD")
+	t.Setenv("NOMAD_ADDR", "http://"+deadAddr(t))
+	t.Setenv("CONSUL_HTTP_ADDR", deadAddr(t))
+	var stdout, stderr bytes.Buffer
+	code := execute(context.Background(), []string{"render", "--var", "sidecar=envoy_raw_exec", "lobsters-popularity", "lobpop_v1", "HEAD"}, &stdout, &stderr)
+	out := stdout.String()
 	if code != 0 {
-		t.Fatalf("exit %d:\n%s", code, out)
+		t.Fatalf("exit %d:\n%s%s", code, out, stderr.String())
+	}
+	// Without agents it says so, on stderr: stdout is the job alone.
+	if !strings.Contains(stderr.String(), "the agents were not asked") {
+		t.Errorf("render without agents does not say what it did not ask:\n%s", stderr.String())
 	}
 	if _, diags := hclsyntax.ParseConfig([]byte(out), "job.nomad.hcl", hcl.InitialPos); diags.HasErrors() {
 		t.Fatalf("rendered job does not parse: %v\n%s", diags, out)

@@ -54,6 +54,8 @@ stand.`,
 				maps.Copy(chosen, tgt.values())
 				maps.Copy(chosen, sidecar)
 				published = tgt.store != nil
+			} else {
+				fmt.Fprintf(out.stderr, "==> rendered with the pack's defaults for the target and the sidecar: the agents were not asked (%v)\n", err)
 			}
 			job, err := r.Render(r.planned(published), chosen)
 			if err != nil {
