@@ -14,7 +14,6 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -44,11 +43,8 @@ import (
 // own, and the artifact store; the developer's side is this machine's root
 // namespace, with its own data dir and a scratch repository.
 type multiNode struct {
-	t       testing.TB
+	shell
 	state   string // the cluster's state dir
-	env     []string
-	repo    string // scratch repository svctl runs in
-	bin     string
 	dataDir string
 	web     string // the monolith, on n1
 	client  *http.Client
@@ -67,7 +63,7 @@ func TestRunTravelsToClusterNodes(t *testing.T) {
 	c := startMultiNode(t)
 
 	t.Log("without an artifact store a run on the cluster is refused before anything is built")
-	noStore := &multiNode{t: t, repo: c.repo, bin: c.bin}
+	noStore := &shell{t: t, repo: c.repo, bin: c.bin}
 	for _, kv := range c.env {
 		if !strings.HasPrefix(kv, "SVCTL_ARTIFACTS=") {
 			noStore.env = append(noStore.env, kv)
@@ -204,7 +200,7 @@ func startMultiNode(t testing.TB) *multiNode {
 		t.Skip("e2e: a cluster is up already (just cluster-up): the test builds its own; just cluster-down first")
 	}
 	root := repoRoot(t)
-	c := &multiNode{t: t, state: "/tmp/mwce", client: &http.Client{Timeout: 60 * time.Second}}
+	c := &multiNode{shell: shell{t: t}, state: "/tmp/mwce", client: &http.Client{Timeout: 60 * time.Second}}
 	up := exec.Command(filepath.Join(root, "scripts", "cluster-up"), c.state)
 	if out, err := up.CombinedOutput(); err != nil {
 		_ = exec.Command(filepath.Join(root, "scripts", "cluster-down"), c.state).Run()
@@ -271,7 +267,7 @@ GRANT ALL ON lobsters.* TO 'lobsters'@'%';`)
 
 	t.Log("the monolith on n1, from its published binary")
 	var vars []string
-	for _, line := range strings.Split(strings.TrimSpace(c.svctlQuiet("publish", filepath.Join(c.bin, "lobsters"))), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(c.stdout("publish", filepath.Join(c.bin, "lobsters"))), "\n") {
 		vars = append(vars, "-var", line)
 	}
 	c.run("nomad", append(append([]string{"job", "run", "-detach"}, vars...),
@@ -295,56 +291,6 @@ const mysqlUpstreamDSNForTest = "lobsters:lobsters@tcp(127.0.0.1:3306)/lobsters?
 func (c *multiNode) svctl(args ...string) string {
 	c.t.Helper()
 	return c.run(filepath.Join(c.bin, "svctl"), args...)
-}
-
-// svctlQuiet runs svctl and returns its stdout alone.
-func (c *multiNode) svctlQuiet(args ...string) string {
-	c.t.Helper()
-	cmd := exec.Command(filepath.Join(c.bin, "svctl"), args...)
-	cmd.Dir, cmd.Env = c.repo, c.env
-	out, err := cmd.Output()
-	if err != nil {
-		c.t.Fatalf("svctl %v: %v", args, err)
-	}
-	return string(out)
-}
-
-func (c *multiNode) run(name string, args ...string) string {
-	c.t.Helper()
-	out, err := c.try(name, args...)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, out)
-	}
-	return out
-}
-
-func (c *multiNode) try(name string, args ...string) (string, error) {
-	cmd := exec.Command(name, args...)
-	cmd.Dir, cmd.Env = c.repo, c.env
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
-
-func (c *multiNode) waitFor(what string, d time.Duration, ok func() bool) {
-	c.t.Helper()
-	deadline := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(deadline) {
-			c.t.Fatalf("%s: not after %s", what, d)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-}
-
-func (c *multiNode) instances() []deploy.Row {
-	c.t.Helper()
-	var ps struct {
-		Instances []deploy.Row `json:"instances"`
-	}
-	if err := json.Unmarshal([]byte(c.svctlQuiet("ps", "-json")), &ps); err != nil {
-		c.t.Fatalf("svctl ps -json: %v", err)
-	}
-	return ps.Instances
 }
 
 // waitServing waits until the allocation answers /popular again, through

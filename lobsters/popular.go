@@ -1,11 +1,13 @@
 package lobsters
 
 import (
+	"context"
 	"html/template"
 	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // PopularHeading is the heading of /popular, as in the original demo.
@@ -32,6 +34,9 @@ type popularView struct {
 // service does, the page renders; at worst it is slow.
 func (a *App) popular(w http.ResponseWriter, r *http.Request) error {
 	p := a.pop.Fetch(r.Context())
+	if p.Outcome == NoService {
+		p = a.whyNoService(r.Context(), p)
+	}
 	a.logPopularity(r, p)
 	if p.Outcome == Canceled {
 		return nil // the reader left; nobody to render for
@@ -52,6 +57,24 @@ func (a *App) popular(w http.ResponseWriter, r *http.Request) error {
 	}
 	a.render(w, r, http.StatusOK, "popular", view{Title: "Most Popular Users", Nav: "popular", Body: v})
 	return nil
+}
+
+// whyNoService tells the two reasons no instance answers apart. The
+// instances' health checks ping the database the service reads, which is
+// this monolith's: with it down, every instance fails its check, Consul takes
+// them all out of the upstream's endpoints and the sidecar answers in their
+// place (503, "no healthy upstream"). Then the true thing to say is that the
+// data is unavailable, not that no service runs.
+func (a *App) whyNoService(ctx context.Context, p Popularity) Popularity {
+	ctx, cancel := context.WithTimeout(ctx, min(a.cfg.DBTimeout, time.Second))
+	defer cancel()
+	if err := a.db.PingContext(ctx); err == nil {
+		return p
+	}
+	p.Outcome = ServiceError
+	p.Problem = "The popularity data is unavailable right now: database unavailable"
+	p.Detail += "; the database does not answer either, so the instances fail their health checks"
+	return p
 }
 
 // whoPart is one piece of the Service ID line: the version, the instance,

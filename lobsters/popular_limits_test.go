@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"microwizard/internal/testenv/mariadbtest"
+	"microwizard/lobsters"
 	"microwizard/popularity"
 )
 
@@ -50,6 +52,32 @@ func TestPopularReadsOnlyWhatThePageCanShow(t *testing.T) {
 		svc.Close()
 		if status != http.StatusOK || !strings.Contains(text, "too large to show") || len(page) > 1<<20 {
 			t.Errorf("%s: GET /popular = %d, %d bytes, want the instance's error:\n%.300s", name, status, len(page), text)
+		}
+	}
+}
+
+// TestNoServiceWithTheDatabaseDownSaysTheDataIsUnavailable: when no
+// instance answers because the database they all read is down (their
+// health checks fail, the sidecar answers in their place), the page says
+// the data is unavailable, on every load, not NO SERVICES AVAILABLE.
+func TestNoServiceWithTheDatabaseDownSaysTheDataIsUnavailable(t *testing.T) {
+	t.Parallel()
+	envoy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("no healthy upstream"))
+	}))
+	defer envoy.Close()
+	db := mariadbtest.New(t)
+	srv := startApp(t, db.DB, testConfig(envoy.URL+"/"))
+	if _, body := get(t, srv, "/popular"); !strings.Contains(visibleText(body), lobsters.NoServicesAvailable) {
+		t.Fatalf("with the database up, no instance is NO SERVICES AVAILABLE:\n%s", visibleText(body))
+	}
+	db.DB.Close() // the database goes
+	for k := 0; k < 3; k++ {
+		_, body := get(t, srv, "/popular")
+		text := visibleText(body)
+		if strings.Contains(text, lobsters.NoServicesAvailable) || !strings.Contains(text, "The popularity data is unavailable right now: database unavailable") {
+			t.Fatalf("load %d with the database down:\n%s", k+1, text)
 		}
 	}
 }

@@ -73,6 +73,12 @@ func ensureDataDir(dir string) error {
 	if info.Mode().Perm()&0o022 != 0 {
 		return fmt.Errorf("the data dir %s may be written by others (mode %v): chmod go-w it, or set SVCTL_DATA to a directory of your own", dir, info.Mode().Perm())
 	}
+	if info.Mode().Perm() != 0o700 {
+		// Ours, and nobody else's to write: keep others from reading it too.
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("the data dir: %w", err)
+		}
+	}
 	return nil
 }
 
