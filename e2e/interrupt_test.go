@@ -1,0 +1,55 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"microwizard/internal/testenv"
+
+	"microwizard/lobsters/seed"
+)
+
+// TestInterruptedRunLeavesNothing: Ctrl-C during a run that has submitted
+// its job (one that never turns healthy: its database is wrong) stops and
+// purges the job, says so, and removes the run's directory.
+func TestInterruptedRunLeavesNothing(t *testing.T) {
+	c := newCluster(t, seed.Small)
+	cmd := exec.Command(filepath.Join(c.bin, "svctl"), "run", "--var", "dsn=nobody:x@tcp(127.0.0.1:1)/none",
+		"lobsters-popularity", "lobpop_int", "UNCOMMITTED_COPY")
+	cmd.Dir, cmd.Env = c.repo, c.env
+	var out testenv.Log
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	c.waitFor("svctl to submit its job", 60*time.Second, func() bool { return strings.Contains(out.String(), "submitted job") })
+	time.Sleep(time.Second)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Errorf("an interrupted run exited 0:\n%s", out.String())
+		}
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		t.Fatalf("svctl did not end within 60 s of Ctrl-C:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "stopped and purged") {
+		t.Errorf("the interrupted run does not say it stopped and purged its job:\n%s", out.String())
+	}
+	if rows := c.instances(); len(rows) != 0 {
+		t.Errorf("after Ctrl-C: %+v", rows)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(c.dataDir, "runs")); len(entries) != 0 {
+		t.Errorf("the interrupted run left %v in the data dir", entries)
+	}
+}
