@@ -79,6 +79,8 @@ func (c *Client) Run(ctx context.Context, jobHCL string, timeout time.Duration) 
 	}
 	jobID, service := *job.ID, job.TaskGroups[0].Services[0].Name
 
+	// Not cancelled by Ctrl-C: a registration cut half-way could leave a job
+	// nobody purges (the call is bounded by the agent time limit).
 	resp, _, err := c.nomad.Jobs().EnforceRegister(job, 0, nil)
 	if err != nil {
 		return nil, fmt.Errorf("submit job %s: %w", jobID, err)
@@ -120,7 +122,7 @@ func (c *Client) followEval(ctx context.Context, evalID string) error {
 	c.printf("    Monitoring evaluation %q\n", run.ShortID(evalID))
 	last := ""
 	for {
-		ev, _, err := c.nomad.Evaluations().Info(evalID, nil)
+		ev, _, err := c.nomad.Evaluations().Info(evalID, (&nomad.QueryOptions{}).WithContext(ctx))
 		if err != nil {
 			return fmt.Errorf("evaluation %s: %w", run.ShortID(evalID), err)
 		}
@@ -169,7 +171,7 @@ func placementFailure(failed map[string]*nomad.AllocationMetric) string {
 // waitAlloc waits for the job's allocation to exist.
 func (c *Client) waitAlloc(ctx context.Context, jobID string) (string, error) {
 	for {
-		allocs, _, err := c.nomad.Jobs().Allocations(jobID, false, nil)
+		allocs, _, err := c.nomad.Jobs().Allocations(jobID, false, (&nomad.QueryOptions{}).WithContext(ctx))
 		if err != nil {
 			return "", fmt.Errorf("list allocations: %w", err)
 		}
@@ -220,7 +222,7 @@ func (c *Client) followAlloc(ctx context.Context, jobID, allocID, service string
 		return herr
 	}
 	for {
-		a, _, err := c.nomad.Allocations().Info(allocID, nil)
+		a, _, err := c.nomad.Allocations().Info(allocID, (&nomad.QueryOptions{}).WithContext(ctx))
 		if err != nil {
 			return "", fmt.Errorf("allocation %s: %w", run.ShortID(allocID), err)
 		}

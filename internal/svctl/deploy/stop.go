@@ -125,7 +125,7 @@ func (c *Client) waitStoppedAndPurge(ctx context.Context, jobID string) error {
 func (c *Client) waitStopped(ctx context.Context, jobID string) error {
 	reported := map[string]bool{}
 	for {
-		allocs, _, err := c.nomad.Jobs().Allocations(jobID, true, nil)
+		allocs, _, err := c.nomad.Jobs().Allocations(jobID, true, (&nomad.QueryOptions{}).WithContext(ctx))
 		if err != nil {
 			return fmt.Errorf("allocations of %s: %w", jobID, err)
 		}
