@@ -216,21 +216,7 @@ func startMultiNode(t testing.TB) *multiNode {
 		t.Fatal(err)
 	}
 
-	c.repo = filepath.Join(t.TempDir(), "repo")
-	if _, err := snapshot.Take(context.Background(), root, snapshot.Source{Kind: snapshot.UncommittedCopy}, c.repo); err != nil {
-		t.Fatalf("copy the repository: %v", err)
-	}
-	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.email=e2e@example.com", "-c", "user.name=e2e", "commit", "-qm", "e2e"}} {
-		if out, err := exec.Command("git", append([]string{"-C", c.repo}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
-	c.bin = t.TempDir()
-	build := exec.Command("go", "build", "-o", c.bin+"/", "./tools/svctl", "./lobsters/cmd/lobsters")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	c.repo, c.bin = scratchRepo(t, root)
 	c.dataDir = t.TempDir()
 	c.env = append(append(withoutAgentEnv(os.Environ()), clusterEnv...), "SVCTL_DATA="+c.dataDir)
 

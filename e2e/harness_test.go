@@ -78,25 +78,7 @@ func newCluster(t testing.TB, size seed.Size) *cluster {
 
 	// A scratch repository holding this one's working tree: the tutorial edits
 	// its source, never this checkout's.
-	c.repo = filepath.Join(t.TempDir(), "repo")
-	if _, err := snapshot.Take(context.Background(), root, snapshot.Source{Kind: snapshot.UncommittedCopy}, c.repo); err != nil {
-		t.Fatalf("copy the working tree: %v", err)
-	}
-	for _, args := range [][]string{
-		{"init", "-q"}, {"add", "-A"},
-		{"-c", "user.name=e2e", "-c", "user.email=e2e@example.com", "commit", "-q", "-m", "scratch"},
-	} {
-		if out, err := exec.Command("git", append([]string{"-C", c.repo}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
-
-	c.bin = t.TempDir()
-	build := exec.Command("go", "build", "-o", c.bin+"/", "./tools/svctl", "./lobsters/cmd/lobsters")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	c.repo, c.bin = scratchRepo(t, root)
 	c.dataDir = t.TempDir()
 	// Nothing of the caller's agents or artifact store (a sourced cluster env).
 	c.env = append(append(append(withoutAgentEnv(os.Environ()), c.consul.Env()...), c.nomad.Env()...), "SVCTL_DATA="+c.dataDir)
@@ -129,6 +111,32 @@ func newCluster(t testing.TB, size seed.Size) *cluster {
 		return resp.StatusCode == 200
 	})
 	return c
+}
+
+// scratchRepo copies this repository's working tree into a scratch git
+// repository (tests edit its source, never this checkout's) and builds svctl
+// and the monolith; it returns the repository and the binaries' directory.
+func scratchRepo(t testing.TB, root string) (repo, bin string) {
+	t.Helper()
+	repo = filepath.Join(t.TempDir(), "repo")
+	if _, err := snapshot.Take(context.Background(), root, snapshot.Source{Kind: snapshot.UncommittedCopy}, repo); err != nil {
+		t.Fatalf("copy the working tree: %v", err)
+	}
+	for _, args := range [][]string{
+		{"init", "-q"}, {"add", "-A"},
+		{"-c", "user.name=e2e", "-c", "user.email=e2e@example.com", "commit", "-q", "-m", "scratch"},
+	} {
+		if out, err := exec.Command("git", append([]string{"-C", repo}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	bin = t.TempDir()
+	build := exec.Command("go", "build", "-o", bin+"/", "./tools/svctl", "./lobsters/cmd/lobsters")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return repo, bin
 }
 
 // svctl runs svctl in the scratch repository and returns its output; a
