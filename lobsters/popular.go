@@ -2,6 +2,7 @@ package lobsters
 
 import (
 	"context"
+	"errors"
 	"html/template"
 	"log/slog"
 	"math"
@@ -68,7 +69,12 @@ func (a *App) popular(w http.ResponseWriter, r *http.Request) error {
 func (a *App) whyNoService(ctx context.Context, p Popularity) Popularity {
 	ctx, cancel := context.WithTimeout(ctx, min(a.cfg.DBTimeout, time.Second))
 	defer cancel()
-	if err := a.db.PingContext(ctx); err == nil {
+	err := a.db.PingContext(ctx)
+	switch {
+	case err == nil:
+		return p
+	case errors.Is(ctx.Err(), context.Canceled):
+		p.Outcome = Canceled // the reader left during the ping
 		return p
 	}
 	p.Outcome = ServiceError

@@ -1,11 +1,13 @@
 package lobsters_test
 
 import (
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"microwizard/internal/testenv/mariadbtest"
 	"microwizard/lobsters"
@@ -68,16 +70,31 @@ func TestNoServiceWithTheDatabaseDownSaysTheDataIsUnavailable(t *testing.T) {
 	}))
 	defer envoy.Close()
 	db := mariadbtest.New(t)
-	srv := startApp(t, db.DB, testConfig(envoy.URL+"/"))
+	// The monolith reaches its database through a path the test can cut.
+	fwd, dsn, err := mariadbtest.NewForwarder(db.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fwd.Close()
+	conn, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	srv := startApp(t, conn, testConfig(envoy.URL+"/"))
 	if _, body := get(t, srv, "/popular"); !strings.Contains(visibleText(body), lobsters.NoServicesAvailable) {
 		t.Fatalf("with the database up, no instance is NO SERVICES AVAILABLE:\n%s", visibleText(body))
 	}
-	db.DB.Close() // the database goes
+	fwd.Cut() // the database goes
 	for k := 0; k < 3; k++ {
+		start := time.Now()
 		_, body := get(t, srv, "/popular")
 		text := visibleText(body)
 		if strings.Contains(text, lobsters.NoServicesAvailable) || !strings.Contains(text, "The popularity data is unavailable right now: database unavailable") {
 			t.Fatalf("load %d with the database down:\n%s", k+1, text)
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("load %d with the database down took %s", k+1, took)
 		}
 	}
 }

@@ -30,6 +30,9 @@ func TestNoHomeIsRefused(t *testing.T) {
 // may write is refused.
 func TestDataDirIsPrivate(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o755); err != nil { // made by an earlier svctl, readable by all
+		t.Fatal(err)
+	}
 	if err := ensureDataDir(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -42,5 +45,27 @@ func TestDataDirIsPrivate(t *testing.T) {
 	}
 	if err := ensureDataDir(dir); err == nil || !strings.Contains(err.Error(), "may be written by others") {
 		t.Fatalf("a world-writable data dir: %v, want a refusal", err)
+	}
+}
+
+// TestGcLeavesRunsInProgressAndOtherClusters: a run that holds its lock (it
+// has not submitted its job yet), and a run that went to another Nomad, are
+// not the orphans gc removes.
+func TestGcLeavesRunsInProgressAndOtherClusters(t *testing.T) {
+	t.Setenv("NOMAD_ADDR", "http://127.0.0.1:4646")
+	going := t.TempDir()
+	unlock, err := lockRun(going)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !inProgress(going) {
+		t.Error("a locked run is not seen in progress")
+	}
+	unlock()
+	if inProgress(going) {
+		t.Error("a finished run is still seen in progress")
+	}
+	if got := runCluster(going); got != "http://127.0.0.1:4646" {
+		t.Errorf("the run recorded %q as its cluster", got)
 	}
 }

@@ -8,6 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
+
+	nomad "github.com/hashicorp/nomad/api"
 
 	"microwizard/internal/svctl/agents"
 	"microwizard/internal/svctl/deploy"
@@ -50,11 +53,17 @@ removes the directories of what it stops; a failed run removes its own.`,
 			if err != nil {
 				return fmt.Errorf("read the run directories: %w", err)
 			}
+			here := nomadAddr()
 			var ids []string
 			for _, e := range entries {
-				if e.IsDir() && !live[e.Name()] {
-					ids = append(ids, e.Name())
+				if !e.IsDir() || live[e.Name()] {
+					continue
 				}
+				dir := filepath.Join(dataDir, "runs", e.Name())
+				if cluster := runCluster(dir); inProgress(dir) || cluster != "" && cluster != here {
+					continue // a run still going, or one of another cluster
+				}
+				ids = append(ids, e.Name())
 			}
 			n, freed, err := removeRuns(dataDir, ids)
 			fmt.Fprintf(out.stdout, "removed %d run director%s, %s freed; %d kept for running jobs\n", n, plural(n, "y", "ies"), bytesText(freed), len(entries)-n)
@@ -120,3 +129,41 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// lockRun takes the run directory's lock and records which Nomad the run
+// goes to; the returned function releases the lock.
+func lockRun(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock the run's directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock the run's directory: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".nomad"), []byte(nomadAddr()), 0o600); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("record the run's cluster: %w", err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// inProgress reports whether a run still holds its directory's lock.
+func inProgress(dir string) bool {
+	f, err := os.Open(filepath.Join(dir, ".lock"))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil
+}
+
+// runCluster is the Nomad address a run went to ("" if it did not say:
+// a run directory from before svctl recorded it, collected like the rest).
+func runCluster(dir string) string {
+	b, _ := os.ReadFile(filepath.Join(dir, ".nomad"))
+	return string(b)
+}
+
+// nomadAddr is the Nomad address svctl talks to, as the Nomad CLI reads it.
+func nomadAddr() string { return nomad.DefaultConfig().Address }

@@ -73,7 +73,8 @@ mesh profile.`,
 // uncommitted changes is not that commit).
 func sourceText(r deploy.Row) string {
 	if r.Artifact != "" {
-		return r.Source + "@" + commitText(r.Commit) + " " + strings.TrimPrefix(r.Artifact, "sha256:")[:12]
+		sum := strings.TrimPrefix(r.Artifact, "sha256:")
+		return r.Source + "@" + commitText(r.Commit) + " " + sum[:min(12, len(sum))]
 	}
 	switch r.Source {
 	case "UNCOMMITTED_COPY", "UNCOMMITTED":
@@ -86,12 +87,13 @@ func sourceText(r deploy.Row) string {
 
 // shown is s as ps prints it: quoted, with escapes, when it holds what a
 // terminal would not show as itself (control characters, bidirectional
-// overrides, zero-width characters, invalid UTF-8), so that one name cannot
-// pass for another. Job meta is anyone's to write.
+// overrides, zero-width and combining characters, spaces other than the
+// plain one, fillers, invalid UTF-8), so that one name cannot pass for
+// another. Job meta is anyone's to write.
 func shown(s string) string {
 	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return strconv.QuoteToGraphic(s)
+		if r == utf8.RuneError || r != ' ' && !unicode.IsGraphic(r) || unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me, unicode.Zs, unicode.Zl, unicode.Zp, unicode.Other_Default_Ignorable_Code_Point) && r != ' ' || r == '\u3164' || r == '\uffa0' {
+			return strconv.QuoteToASCII(s)
 		}
 	}
 	return s

@@ -106,6 +106,14 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 	if err := os.MkdirAll(r.dir(), 0o700); err != nil {
 		return fmt.Errorf("create the run's directory: %w", err)
 	}
+	// gc leaves a run alone while it holds this lock (until it has
+	// submitted its job, or failed), and only collects the runs of the
+	// cluster it asks.
+	unlock, err := lockRun(r.dir())
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	// From here on the run makes things: a failure removes them all.
 	defer func() {
 		if err != nil {

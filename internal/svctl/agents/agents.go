@@ -48,12 +48,13 @@ func (e *UnreachableError) Error() string {
 	return redact(fmt.Sprintf("%s: no agent answers at %s (%s): %s", e.Agent, e.Addr, e.Env, reason))
 }
 
-// userinfoRE matches the user:password@ of an address, wherever it is.
-var userinfoRE = regexp.MustCompile(`([^\s/@:"]+):[^\s/@"]+@`)
+// userinfoRE matches the user information of an address (user:password@ or
+// a token alone, token@), wherever it is in a message.
+var userinfoRE = regexp.MustCompile(`[^\s/@"']+@`)
 
-// redact replaces the password of every user:password@ in s with xxxxx:
+// redact replaces the user information of every address in s with xxxxx:
 // an agent address may carry credentials, and errors must not print them.
-func redact(s string) string { return userinfoRE.ReplaceAllString(s, "${1}:xxxxx@") }
+func redact(s string) string { return userinfoRE.ReplaceAllString(s, "xxxxx@") }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
@@ -81,12 +82,12 @@ func Nomad() (*nomad.Client, error) {
 		transport.ForceAttemptHTTP2 = false
 		cfg.HttpClient = &http.Client{Transport: transport, Timeout: Timeout()}
 		if err := nomad.ConfigureTLS(cfg.HttpClient, cfg.TLSConfig); err != nil {
-			return nil, fmt.Errorf("nomad TLS for %s: %w", cfg.Address, err)
+			return nil, errors.New(redact(fmt.Sprintf("nomad TLS for %s: %v", cfg.Address, err)))
 		}
 	}
 	c, err := nomad.NewClient(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("nomad client for %s: %w", cfg.Address, err)
+		return nil, errors.New(redact(fmt.Sprintf("nomad client for %s: %v", cfg.Address, err)))
 	}
 	if _, err := c.Agent().Self(); err != nil {
 		return nil, &UnreachableError{Agent: "nomad", Addr: cfg.Address, Env: "NOMAD_ADDR", Err: err}
@@ -98,11 +99,12 @@ func Nomad() (*nomad.Client, error) {
 // it has answered.
 func Consul() (*consul.Client, error) {
 	cfg := consul.DefaultConfig()
-	addr := consulURL(cfg)
 	c, err := consul.NewClient(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("consul client for %s: %w", addr, err)
+		return nil, errors.New(redact(fmt.Sprintf("consul client for %s: %v", cfg.Address, err)))
 	}
+	// After NewClient: it moves a scheme in the address to cfg.Scheme.
+	addr := consulURL(cfg)
 	cfg.HttpClient.Timeout = Timeout()
 	if _, err := c.Status().Leader(); err != nil {
 		return nil, &UnreachableError{Agent: "consul", Addr: addr, Env: "CONSUL_HTTP_ADDR", Err: err}

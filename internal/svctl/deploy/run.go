@@ -79,10 +79,16 @@ func (c *Client) Run(ctx context.Context, jobHCL string, timeout time.Duration) 
 	}
 	jobID, service := *job.ID, job.TaskGroups[0].Services[0].Name
 
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("interrupted before submitting job %s; nothing was submitted", jobID)
+	}
 	// Not cancelled by Ctrl-C: a registration cut half-way could leave a job
 	// nobody purges (the call is bounded by the agent time limit).
 	resp, _, err := c.nomad.Jobs().EnforceRegister(job, 0, nil)
 	if err != nil {
+		// The server may have taken it before the answer was lost: a job of
+		// this new ID is this run's, so take it back (no job is fine).
+		_ = c.remove(context.WithoutCancel(ctx), jobID)
 		return nil, fmt.Errorf("submit job %s: %w", jobID, err)
 	}
 	c.printf("==> %s: submitted job %q\n", stamp(), jobID)
@@ -224,6 +230,9 @@ func (c *Client) followAlloc(ctx context.Context, jobID, allocID, service string
 	for {
 		a, _, err := c.nomad.Allocations().Info(allocID, (&nomad.QueryOptions{}).WithContext(ctx))
 		if err != nil {
+			if ended := ctxEnded(ctx, lastHealth, fail); ended != nil {
+				return "", ended
+			}
 			return "", fmt.Errorf("allocation %s: %w", run.ShortID(allocID), err)
 		}
 		alloc = a
@@ -257,9 +266,22 @@ func (c *Client) followAlloc(ctx context.Context, jobID, allocID, service string
 			}
 		}
 		if err := sleep(ctx, c.poll()); err != nil {
-			return "", fail("not healthy in Consul in time: " + lastHealth + c.failingChecks(service, allocID))
+			return "", ctxEnded(ctx, lastHealth+c.failingChecks(service, allocID), fail)
 		}
 	}
+}
+
+// ctxEnded is the error of a follow whose context ended: interrupted (no
+// diagnosis: the user asked to stop), or not healthy in time (with one).
+// nil while the context runs.
+func ctxEnded(ctx context.Context, health string, fail func(string) error) error {
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
+		return errors.New("interrupted before the instance was healthy")
+	case ctx.Err() != nil:
+		return fail("not healthy in Consul in time: " + health)
+	}
+	return nil
 }
 
 // failingChecks describes the allocation's Consul checks that do not pass,

@@ -53,7 +53,9 @@ func buildEnv(env []string) []string {
 		}
 		out = append(out, kv)
 	}
-	return append(out, "GOWORK=off")
+	// GOFLAGS set (to a flag the build passes anyway) so that one written
+	// with `go env -w` does not apply either.
+	return append(out, "GOWORK=off", "GOFLAGS=-trimpath")
 }
 
 // Platform is the OS and CPU a binary is built for, as Go names them

@@ -255,6 +255,10 @@ func TestBuildIgnoresTheUsersGoEnvironment(t *testing.T) {
 	write(t, filepath.Join(dir, "go.mod"), "module example.com/tiny\n\ngo 1.22\n")
 	write(t, filepath.Join(dir, "main.go"), "package main\n\nfunc main() {}\n")
 	t.Setenv("GOFLAGS", "-tags=nosuchtag -mod=vendor")
+	// And GOFLAGS written with `go env -w`, in the go env file.
+	goenv := filepath.Join(t.TempDir(), "goenv")
+	write(t, goenv, "GOFLAGS=-mod=vendor\n")
+	t.Setenv("GOENV", goenv)
 	if _, err := Build(context.Background(), dir, ".", filepath.Join(t.TempDir(), "svc")); err != nil {
 		t.Fatalf("a go.work above the snapshot and GOFLAGS broke the build: %v", err)
 	}
