@@ -88,14 +88,7 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 		return err
 	}
 	chosen := tgt.values()
-	if chosen == nil {
-		chosen = map[string]string{}
-	}
 	maps.Copy(chosen, sidecar)
-	vals, err := r.Values(r.planned(tgt.store != nil), chosen)
-	if err != nil {
-		return &run.InputError{Msg: err.Error()}
-	}
 	if _, err := r.Render(r.planned(tgt.store != nil), chosen); err != nil {
 		return &run.InputError{Msg: err.Error()}
 	}
@@ -133,7 +126,7 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 	var published time.Duration
 	if tgt.store != nil {
 		start := time.Now()
-		if built, err = publish(ctx, tgt.store, r, snap, build, vals["driver"] == "docker", out); err != nil {
+		if built, err = publish(ctx, tgt.store, r, snap, build, tgt.driver == "docker", out); err != nil {
 			return err
 		}
 		published = time.Since(start)

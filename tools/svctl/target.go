@@ -20,6 +20,7 @@ import (
 // store is configured, they are published to the store and the node fetches
 // them.
 type target struct {
+	driver   string        // the task driver of the run (the user's, else the pack's)
 	nodes    []deploy.Node // the nodes that can run it
 	platform gobuild.Platform
 	store    *artifacts.Store // nil: nothing is published
@@ -86,7 +87,7 @@ func chooseTarget(d *deploy.Client, r *run.Request, store *artifacts.Store, publ
 		}
 		return target{}, fmt.Errorf("the nodes that could run it are of different kinds (%s) and svctl builds one binary per run: pin it to one node (-var node=NAME) or mark the others ineligible", strings.Join(parts, "; "))
 	}
-	t := target{nodes: eligible, platform: gobuild.Platform{OS: eligible[0].OS, Arch: eligible[0].Arch}, store: store, cluster: len(remote) > 0}
+	t := target{driver: driver, nodes: eligible, platform: gobuild.Platform{OS: eligible[0].OS, Arch: eligible[0].Arch}, store: store, cluster: len(remote) > 0}
 	switch {
 	case publish && store == nil:
 		return target{}, usageError{"-publish needs an artifact store: set SVCTL_ARTIFACTS=s3://BUCKET/PREFIX (README: Clusters)"}
@@ -116,7 +117,7 @@ func chooseTarget(d *deploy.Client, r *run.Request, store *artifacts.Store, publ
 // database through the mesh.
 func (t target) values() map[string]string {
 	if !t.cluster {
-		return nil
+		return map[string]string{}
 	}
 	return map[string]string{
 		"host_network":     "",
