@@ -48,24 +48,50 @@ func TestDataDirIsPrivate(t *testing.T) {
 	}
 }
 
-// TestGcLeavesRunsInProgressAndOtherClusters: a run that holds its lock (it
-// has not submitted its job yet), and a run that went to another Nomad, are
-// not the orphans gc removes.
+// TestGcLeavesRunsInProgressAndOtherClusters: of the run directories, gc
+// takes only the orphans: not a live job's, not a run that holds its lock
+// (it has not submitted its job yet), not a run that went to another Nomad.
 func TestGcLeavesRunsInProgressAndOtherClusters(t *testing.T) {
-	t.Setenv("NOMAD_ADDR", "http://127.0.0.1:4646")
-	going := t.TempDir()
+	const here = "http://127.0.0.1:4646"
+	t.Setenv("NOMAD_ADDR", here)
+	runs := t.TempDir()
+	dir := func(name string) string {
+		d := filepath.Join(runs, name)
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	dir("live")
+	going := dir("going")
 	unlock, err := lockRun(going)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !inProgress(going) {
-		t.Error("a locked run is not seen in progress")
+	if got := runCluster(going); got != here {
+		t.Errorf("the run recorded %q as its cluster", got)
+	}
+	other := dir("other")
+	if err := os.WriteFile(filepath.Join(other, ".nomad"), []byte("http://10.77.0.2:4646"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := dir("done")
+	if u, err := lockRun(done); err != nil {
+		t.Fatal(err)
+	} else {
+		u() // a run that ended
+	}
+	dir("legacy") // from before runs recorded their cluster
+
+	ids, kept, err := orphans(runs, map[string]bool{"live": true}, here)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(ids, ",") != "done,legacy" || kept != 3 {
+		t.Errorf("orphans = %v, kept %d; want done and legacy, 3 kept", ids, kept)
 	}
 	unlock()
-	if inProgress(going) {
-		t.Error("a finished run is still seen in progress")
-	}
-	if got := runCluster(going); got != "http://127.0.0.1:4646" {
-		t.Errorf("the run recorded %q as its cluster", got)
+	if ids, _, _ := orphans(runs, map[string]bool{"live": true}, here); strings.Join(ids, ",") != "done,going,legacy" {
+		t.Errorf("once the run ended, orphans = %v, want it among them", ids)
 	}
 }

@@ -45,31 +45,41 @@ removes the directories of what it stops; a failed run removes its own.`,
 			for _, j := range jobs {
 				live[j.ID] = true
 			}
-			entries, err := os.ReadDir(filepath.Join(dataDir, "runs"))
+			ids, kept, err := orphans(filepath.Join(dataDir, "runs"), live, nomadAddr())
 			if errors.Is(err, fs.ErrNotExist) {
 				fmt.Fprintln(out.stdout, "no run directories")
 				return nil
 			}
 			if err != nil {
-				return fmt.Errorf("read the run directories: %w", err)
-			}
-			here := nomadAddr()
-			var ids []string
-			for _, e := range entries {
-				if !e.IsDir() || live[e.Name()] {
-					continue
-				}
-				dir := filepath.Join(dataDir, "runs", e.Name())
-				if cluster := runCluster(dir); inProgress(dir) || cluster != "" && cluster != here {
-					continue // a run still going, or one of another cluster
-				}
-				ids = append(ids, e.Name())
+				return err
 			}
 			n, freed, err := removeRuns(dataDir, ids)
-			fmt.Fprintf(out.stdout, "removed %d run director%s, %s freed; %d kept for running jobs\n", n, plural(n, "y", "ies"), bytesText(freed), len(entries)-n)
+			fmt.Fprintf(out.stdout, "removed %d run director%s, %s freed; %d kept (running jobs, runs in progress, other clusters)\n", n, plural(n, "y", "ies"), bytesText(freed), kept)
 			return err
 		}
 	},
+}
+
+// orphans returns the run directories under runsDir that no job needs: not
+// a live job's, not a run still in progress (holding its lock), not a run
+// of another Nomad than here. kept counts the others.
+func orphans(runsDir string, live map[string]bool, here string) (ids []string, kept int, err error) {
+	entries, err := os.ReadDir(runsDir)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(runsDir, e.Name())
+		if cluster := runCluster(dir); live[e.Name()] || inProgress(dir) || cluster != "" && cluster != here {
+			kept++
+			continue
+		}
+		ids = append(ids, e.Name())
+	}
+	return ids, kept, nil
 }
 
 // removeRuns removes the run directories of the jobs ids that exist, and
