@@ -260,14 +260,7 @@ GRANT ALL ON lobsters.* TO 'lobsters'@'%';`)
 		"-var", "node=n1", "-var", "mysql_upstream=mysql", "-var", "dsn="+mysqlUpstreamDSNForTest,
 		"-var", "host_network=", filepath.Join(c.repo, "jobs", "lobsters.nomad.hcl"))...)
 	c.web = "http://" + nodeIP["n1"] + ":3000"
-	c.waitFor("the monolith on n1", 90*time.Second, func() bool {
-		resp, err := c.client.Get(c.web + "/")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	c.waitFor("the monolith on n1", 90*time.Second, func() bool { return answers(c.client, c.web+"/") })
 	return c
 }
 
@@ -444,17 +437,4 @@ func readEnvFile(path string) ([]string, error) {
 		}
 	}
 	return env, sc.Err()
-}
-
-// withoutAgentEnv drops what would point svctl or the CLIs elsewhere.
-func withoutAgentEnv(env []string) []string {
-	var out []string
-	for _, kv := range env {
-		switch {
-		case strings.HasPrefix(kv, "NOMAD_"), strings.HasPrefix(kv, "CONSUL_"), strings.HasPrefix(kv, "SVCTL_"), strings.HasPrefix(kv, "AWS_"):
-		default:
-			out = append(out, kv)
-		}
-	}
-	return out
 }

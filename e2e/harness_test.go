@@ -102,15 +102,31 @@ func newCluster(t testing.TB, size seed.Size) *cluster {
 		args = append(args, "-var", k+"="+c.monolithVars[k])
 	}
 	c.run("nomad", append(args, filepath.Join(c.repo, "jobs", "lobsters.nomad.hcl"))...)
-	c.waitFor("the monolith", 90*time.Second, func() bool {
-		resp, err := c.client.Get(c.web + "/")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	c.waitFor("the monolith", 90*time.Second, func() bool { return answers(c.client, c.web+"/") })
 	return c
+}
+
+// withoutAgentEnv drops what would point svctl or the CLIs elsewhere.
+func withoutAgentEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		switch {
+		case strings.HasPrefix(kv, "NOMAD_"), strings.HasPrefix(kv, "CONSUL_"), strings.HasPrefix(kv, "SVCTL_"), strings.HasPrefix(kv, "AWS_"):
+		default:
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// answers reports whether url answers 200 now.
+func answers(client *http.Client, url string) bool {
+	resp, err := client.Get(url)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // scratchRepo copies this repository's working tree into a scratch git

@@ -112,17 +112,6 @@ func (l *Lab) waitInRotation(ctx context.Context, i *Instance, in bool) error {
 	})
 }
 
-// InRotation reports whether the monolith's Envoy lists the instance as a
-// healthy endpoint now.
-func (i *Instance) InRotation(ctx context.Context) (bool, error) {
-	lab := i.alloc.lab
-	hosts, err := lab.monolith.sidecar.healthyHosts(ctx, i.alloc.reg.Name)
-	if err != nil {
-		return false, err
-	}
-	return hosts[fmt.Sprintf("%s:%d", i.alloc.placement.Address, i.alloc.placement.SidecarPort)], nil
-}
-
 // Health returns the status of the instance's checks in Consul: passing,
 // warning or critical.
 func (i *Instance) Health() (string, error) { return i.alloc.lab.checkStatus(i.ServiceID) }

@@ -225,14 +225,8 @@ func (l *Lab) UpstreamRequests(ctx context.Context) (map[string]uint64, error) {
 	return l.monolith.sidecar.requestsByManager(ctx)
 }
 
-// Dir returns the lab's directory: logs/, jobs/ (the rendered jobs), bin/.
-func (l *Lab) Dir() string { return l.dir }
-
 // EfficientBinary returns the service built from the working tree.
 func (l *Lab) EfficientBinary() string { return l.efficient }
-
-// Profile returns the routing profile active in Consul.
-func (l *Lab) Profile() (string, error) { return mesh.ActiveProfile(l.Consul.Client) }
 
 // SetProfile applies the mesh's config entries with profile, live, and
 // returns once the monolith's Envoy has taken the new configuration.

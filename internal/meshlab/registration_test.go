@@ -25,24 +25,9 @@ var placement = Placement{AllocID: "0b7e-alloc", Address: "127.0.0.1", ServicePo
 // TestPopularityJobRegistration renders the pack as svctl does for a run and
 // checks the Consul registration the lab derives from it.
 func TestPopularityJobRegistration(t *testing.T) {
-	p, err := pack.Load(filepath.Join("..", "..", popularityPack))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := run.NewRequest(p, "lobpop_v1", snapshot.Source{Kind: snapshot.UncommittedCopy}, map[string]string{
+	p, job := popularityJob(t, "lobpop_v1", snapshot.Source{Kind: snapshot.UncommittedCopy}, map[string]string{
 		"dsn": "u@tcp(127.0.0.1:3306)/db", "sidecar": "envoy_raw_exec", "envoy_binary": "/usr/bin/envoy",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, err := req.Render(run.Built{SourceDir: "/tmp/src", Commit: "0123456789abcdef", Binary: "/tmp/bin/lobsters-popularity"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	job, err := jobspec.Parse("job.nomad.hcl", []byte(text), nil)
-	if err != nil {
-		t.Fatalf("parse the rendered job: %v\n%s", err, text)
-	}
+	}, run.Built{SourceDir: "/tmp/src", Commit: "0123456789abcdef", Binary: "/tmp/bin/lobsters-popularity"})
 	tg, task, err := jobspec.OnlyGroup(job)
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +95,30 @@ func TestPopularityJobRegistration(t *testing.T) {
 	}
 }
 
+// popularityJob renders packs/lobsters-popularity for a run as svctl does
+// (NAME, SOURCE, the user's values, what the run built) and reads the job
+// back as the lab reads it.
+func popularityJob(t *testing.T, name string, source snapshot.Source, vars map[string]string, built run.Built) (*pack.Pack, *nomad.Job) {
+	t.Helper()
+	p, err := pack.Load(filepath.Join("..", "..", popularityPack))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := run.NewRequest(p, name, source, vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := req.Render(built, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := jobspec.Parse("job.nomad.hcl", []byte(text), nil)
+	if err != nil {
+		t.Fatalf("parse the rendered job: %v\n%s", err, text)
+	}
+	return p, job
+}
+
 // packDefault returns the default of one of the pack's string variables, as
 // a duration would print.
 func packDefault(t *testing.T, p *pack.Pack, name string) string {
@@ -129,24 +138,9 @@ func packDefault(t *testing.T, p *pack.Pack, name string) string {
 
 // TestPopularityJobCheckInterval: the check follows the job, not the lab.
 func TestPopularityJobCheckInterval(t *testing.T) {
-	p, err := pack.Load(filepath.Join("..", "..", popularityPack))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := run.NewRequest(p, "lobpop_v9", snapshot.Source{Kind: snapshot.Ref}, map[string]string{
+	_, job := popularityJob(t, "lobpop_v9", snapshot.Source{Kind: snapshot.Ref}, map[string]string{
 		"check_interval": "7s", "check_timeout": "3s", "sidecar": "envoy_raw_exec",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, err := req.Render(run.Built{SourceDir: "/s", Binary: "/b"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	job, err := jobspec.Parse("job.nomad.hcl", []byte(text), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	}, run.Built{SourceDir: "/s", Binary: "/b"})
 	reg, err := Registration(job.TaskGroups[0], placement)
 	if err != nil {
 		t.Fatal(err)
@@ -209,22 +203,8 @@ func TestMonolithJobRegistration(t *testing.T) {
 // which the lab runs as it is (the Envoy flags are in those data files and
 // nowhere else).
 func TestEnvoyStartsTheSameWayInEveryJob(t *testing.T) {
-	p, err := pack.Load(filepath.Join("..", "..", popularityPack))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := run.NewRequest(p, "lobpop_v1", snapshot.Source{Kind: snapshot.Ref}, map[string]string{"sidecar": "envoy_raw_exec"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, err := req.Render(run.Built{SourceDir: "/s", Binary: "/b"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	popularity, err := jobspec.Parse("job.nomad.hcl", []byte(text), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, popularity := popularityJob(t, "lobpop_v1", snapshot.Source{Kind: snapshot.Ref}, map[string]string{"sidecar": "envoy_raw_exec"},
+		run.Built{SourceDir: "/s", Binary: "/b"})
 	monolith, err := jobspec.ReadFile(filepath.Join("..", "..", monolithJob), map[string]string{"binary": "/b", "sidecar": "envoy_raw_exec"})
 	if err != nil {
 		t.Fatal(err)
