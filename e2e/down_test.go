@@ -19,7 +19,7 @@ import (
 // addresses of the caller's shell.
 func TestDownRemovesOnlyWhatUpCreated(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("e2e: network namespaces and iptables need root")
+		testenv.Missing(t, "e2e: network namespaces and iptables need root")
 	}
 	for _, bin := range []string{"ip", "iptables"} {
 		if _, err := exec.LookPath(bin); err != nil {
