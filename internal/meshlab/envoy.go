@@ -156,20 +156,42 @@ func (s *sidecar) get(ctx context.Context, path string) (string, error) {
 // healthyHosts returns the hosts (address:port) the sidecar's clusters for
 // the upstream service name list as healthy, from /clusters.
 func (s *sidecar) healthyHosts(ctx context.Context, service string) (map[string]bool, error) {
-	body, err := s.get(ctx, "/clusters")
+	clusters, err := s.clusterHosts(ctx)
 	if err != nil {
 		return nil, err
 	}
 	hosts := map[string]bool{}
+	for name, hs := range clusters {
+		// The service's own cluster, or one of its subsets' (SUBSET.service...).
+		if strings.HasPrefix(name, service+".") || strings.Contains(name, "."+service+".") {
+			for h, healthy := range hs {
+				hosts[h] = hosts[h] || healthy
+			}
+		}
+	}
+	return hosts, nil
+}
+
+// clusterHosts returns the hosts of each of the sidecar's clusters, and
+// whether Envoy counts each healthy.
+func (s *sidecar) clusterHosts(ctx context.Context) (map[string]map[string]bool, error) {
+	body, err := s.get(ctx, "/clusters")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]bool{}
 	sc := bufio.NewScanner(strings.NewReader(body))
 	for sc.Scan() {
 		// lobsters-popularity.default.dc1.internal.<td>.consul::127.0.0.1:21000::health_flags::healthy
 		parts := strings.Split(sc.Text(), "::")
-		if len(parts) == 4 && strings.HasPrefix(parts[0], service+".") && parts[2] == "health_flags" && parts[3] == "healthy" {
-			hosts[parts[1]] = true
+		if len(parts) == 4 && parts[2] == "health_flags" {
+			if out[parts[0]] == nil {
+				out[parts[0]] = map[string]bool{}
+			}
+			out[parts[0]][parts[1]] = parts[3] == "healthy"
 		}
 	}
-	return hosts, sc.Err()
+	return out, sc.Err()
 }
 
 // requestsByManager returns how many requests each HTTP connection manager

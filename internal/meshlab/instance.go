@@ -102,7 +102,7 @@ func (l *Lab) AddInstance(ctx context.Context, version, binary string) (i *Insta
 // waitInRotation waits until the monolith's Envoy lists the instance as a
 // healthy endpoint of its upstream (in), or no longer does (!in).
 func (l *Lab) waitInRotation(ctx context.Context, i *Instance, in bool) error {
-	host := fmt.Sprintf("%s:%d", i.alloc.placement.Address, i.alloc.placement.SidecarPort)
+	host := i.sidecarHost()
 	service := i.alloc.reg.Name
 	return poll(ctx, healthyTimeout, l.monolith.sidecar.proc, func() (bool, error) {
 		hosts, err := l.monolith.sidecar.healthyHosts(ctx, service)
@@ -110,6 +110,11 @@ func (l *Lab) waitInRotation(ctx context.Context, i *Instance, in bool) error {
 	}, func() string {
 		return fmt.Sprintf("the monolith's Envoy still does not see %s (%s) as in rotation = %v", i.Version, host, in)
 	})
+}
+
+// sidecarHost is the address the instance's sidecar serves the mesh on.
+func (i *Instance) sidecarHost() string {
+	return fmt.Sprintf("%s:%d", i.alloc.placement.Address, i.alloc.placement.SidecarPort)
 }
 
 // Health returns the status of the instance's checks in Consul: passing,

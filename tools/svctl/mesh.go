@@ -28,7 +28,7 @@ live, or without PROFILE names the active one. Only Consul is needed.`,
 			dir := filepath.Join(ws.Root, "envoy")
 			if len(pos) == 1 {
 				// Check the profile and every file before reaching for Consul.
-				if _, err := mesh.Load(dir, pos[0], mesh.Vars{TrustDomain: "check.consul"}); err != nil {
+				if _, err := mesh.Load(dir, pos[0]); err != nil {
 					return usageError{err.Error()}
 				}
 			}

@@ -15,6 +15,8 @@ import (
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/mesh"
 	"microwizard/internal/svctl/run"
+
+	consul "github.com/hashicorp/consul/api"
 )
 
 var psCommand = &command{
@@ -23,8 +25,9 @@ var psCommand = &command{
 	synopsis: "list running instances",
 	help: `
 Lists every instance svctl ran (of SERVICE only, if given): service, name,
-allocation, the node it runs on, source, address, Nomad status and Consul health, and the active
-mesh profile.`,
+mode (shared, or private: reached only by requests naming it), allocation,
+the node it runs on, source, address, Nomad status and Consul health, and
+the active mesh profile.`,
 	minArgs: 0,
 	maxArgs: 1,
 	setup: func(fs *flag.FlagSet) action {
@@ -46,6 +49,9 @@ mesh profile.`,
 			if err != nil {
 				return err
 			}
+			if err := fillModes(cc, rows); err != nil {
+				return err
+			}
 			if *asJSON {
 				enc := json.NewEncoder(out.stdout)
 				enc.SetIndent("", "  ")
@@ -59,13 +65,30 @@ mesh profile.`,
 			}
 			fmt.Fprintf(out.stdout, "mesh profile: %s\n", profile)
 			tw := tabwriter.NewWriter(out.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SERVICE\tNAME\tALLOC\tNODE\tSOURCE\tADDRESS\tNOMAD\tCONSUL")
+			fmt.Fprintln(tw, "SERVICE\tNAME\tMODE\tALLOC\tNODE\tSOURCE\tADDRESS\tNOMAD\tCONSUL")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shown(r.Service), shown(r.Name), shown(run.ShortID(r.AllocID)), shown(orDash(r.Node)), shown(sourceText(r)), shown(orDash(r.Address)), shown(r.NomadStatus), shown(r.ConsulHealth))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shown(r.Service), shown(r.Name), r.Mode, shown(run.ShortID(r.AllocID)), shown(orDash(r.Node)), shown(sourceText(r)), shown(orDash(r.Address)), shown(r.NomadStatus), shown(r.ConsulHealth))
 			}
 			return tw.Flush()
 		}
 	},
+}
+
+// fillModes sets each row's mode: shared or private, as the mesh routes it.
+func fillModes(cc *consul.Client, rows []deploy.Row) error {
+	modes := map[string]mesh.Versions{}
+	for k, r := range rows {
+		vs, ok := modes[r.Service]
+		if !ok {
+			var err error
+			if vs, _, err = mesh.ReadVersions(cc, r.Service); err != nil {
+				return err
+			}
+			modes[r.Service] = vs
+		}
+		rows[k].Mode = string(vs.Mode(r.Name))
+	}
+	return nil
 }
 
 // sourceText is where an instance's code came from: the copy's path, or the

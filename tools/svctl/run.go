@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"microwizard/internal/personal"
 	"microwizard/internal/svctl/agents"
 	"microwizard/internal/svctl/artifacts"
 	"microwizard/internal/svctl/deploy"
@@ -18,6 +19,8 @@ import (
 	"microwizard/internal/svctl/mesh"
 	"microwizard/internal/svctl/run"
 	"microwizard/internal/svctl/snapshot"
+
+	consul "github.com/hashicorp/consul/api"
 )
 
 var runCommand = &command{
@@ -38,8 +41,9 @@ before anything happens (exit 2); a run that fails leaves nothing behind.`,
 		timeout := fs.Duration("timeout", 90*time.Second, "how long to wait for the instance to be healthy in Consul")
 		publish := fs.Bool("publish", false, "publish the build to the artifact store (SVCTL_ARTIFACTS) even where the nodes are this machine")
 		maxUntracked := fs.Int64("max-untracked", snapshot.DefaultMaxUntracked>>20, "the largest untracked file UNCOMMITTED_COPY takes, in MB (0: no limit)")
+		private := fs.Bool("private", false, "run a private version: only requests whose baggage names NAME reach it (svctl-version=NAME)")
 		return func(ctx context.Context, pos []string, out streams) error {
-			return runInstance(ctx, pos, vars, runOptions{timeout: *timeout, publish: *publish, maxUntracked: *maxUntracked << 20}, out)
+			return runInstance(ctx, pos, vars, runOptions{timeout: *timeout, publish: *publish, maxUntracked: *maxUntracked << 20, private: *private}, out)
 		}
 	},
 }
@@ -49,6 +53,7 @@ type runOptions struct {
 	timeout      time.Duration
 	publish      bool
 	maxUntracked int64 // bytes; 0: no limit
+	private      bool
 }
 
 // runInstance is `svctl run`: check input → agents and target → snapshot →
@@ -73,6 +78,10 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 		return err
 	}
 	d := deploy.New(nc, cc, out.stdout)
+	versions, err := checkMode(d, cc, r.Service, r.Name, opts.private)
+	if err != nil {
+		return err
+	}
 	tgt, err := chooseTarget(d, r.Request, store, opts.publish)
 	if err != nil {
 		return err
@@ -140,6 +149,20 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 		return fmt.Errorf("keep the rendered job: %w", err)
 	}
 	fmt.Fprintf(out.stdout, "==> rendered job: %s\n", jobPath)
+	if opts.private {
+		// Out of general rotation before its first instance is registered.
+		if err := mesh.SetMode(cc, envoyDir(r.ws), r.Service, r.Name, mesh.Private); err != nil {
+			return fmt.Errorf("route %s privately: %w; nothing was submitted", r.Name, err)
+		}
+		fmt.Fprintf(out.stdout, "==> %s is private: routed only on the baggage member %s=%s\n", r.Name, personal.Member, r.Name)
+		if _, had := versions[r.Name]; !had {
+			defer func() {
+				if err != nil {
+					err = forgetIfGone(d, cc, r, err)
+				}
+			}()
+		}
+	}
 	inst, err := d.Run(ctx, job, opts.timeout)
 	var herr *deploy.HealthError
 	if errors.As(err, &herr) && herr.RefusedArtifact != "" && tgt.store != nil {
@@ -155,9 +178,31 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 		return err
 	}
 	fmt.Fprintf(out.stdout, "\n%s %s is running: job %s, allocation %s, at %s\n", r.Service, r.Name, inst.JobID, run.ShortID(inst.AllocID), inst.Address)
+	if opts.private {
+		fmt.Fprintf(out.stdout, "%s is private: %s\n", r.Name, modeText(r.Name, mesh.Private))
+	}
 	fmt.Fprintf(out.stdout, "timings: copy %s, build %s, publish %s, submit to healthy %s, total %s\n",
 		round(snap.Took), round(build.Duration), round(published), round(inst.Elapsed), round(snap.Took+build.Duration+published+inst.Elapsed))
 	return nil
+}
+
+// forgetIfGone takes away the personal route a failed private run gave a
+// new version, once no instance of it is left: such a route would be
+// harmless (it falls back to the shared versions) but is not left behind.
+func forgetIfGone(d *deploy.Client, cc *consul.Client, r *request, runErr error) error {
+	jobs, err := d.Jobs(r.Service)
+	if err != nil {
+		return runErr
+	}
+	for _, j := range jobs {
+		if j.Name == r.Name {
+			return runErr
+		}
+	}
+	if err := mesh.Forget(cc, envoyDir(r.ws), r.Service, r.Name); err != nil {
+		return fmt.Errorf("%w\n(removing %s's personal route failed too: %v)", runErr, r.Name, err)
+	}
+	return runErr
 }
 
 // takeSnapshot takes the source into the run's directory and says what it took.

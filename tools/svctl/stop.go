@@ -7,7 +7,10 @@ import (
 
 	"microwizard/internal/svctl/agents"
 	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/mesh"
 	"microwizard/internal/svctl/run"
+
+	consul "github.com/hashicorp/consul/api"
 )
 
 var stopCommand = &command{
@@ -32,11 +35,15 @@ removes their run directories from the data dir.`,
 			if err != nil {
 				return err
 			}
-			stopped, err := deploy.New(nc, cc, out.stdout).Stop(ctx, name, *one)
+			d := deploy.New(nc, cc, out.stdout)
+			stopped, err := d.Stop(ctx, name, *one)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(out.stdout, "stopped %d instance(s) of %s\n", len(stopped), name)
+			if err := forgetRoute(d, cc, stopped[0].Service, name, out); err != nil {
+				return err
+			}
 			// Their run directories (copy, binary, job) go with them.
 			dataDir, err := defaultDataDir()
 			if err != nil {
@@ -53,4 +60,34 @@ removes their run directories from the data dir.`,
 			return err
 		}
 	},
+}
+
+// forgetRoute removes the personal route of name once its last instance is
+// gone: requests naming it have already fallen back to the shared versions.
+func forgetRoute(d *deploy.Client, cc *consul.Client, service, name string, out streams) error {
+	vs, _, err := mesh.ReadVersions(cc, service)
+	if err != nil {
+		return err
+	}
+	if _, routed := vs[name]; !routed {
+		return nil
+	}
+	jobs, err := d.Jobs(service)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if j.Name == name {
+			return nil // instances are left: the route stays
+		}
+	}
+	ws, err := findWorkspace()
+	if err != nil {
+		return fmt.Errorf("remove the personal route of %s: %w", name, err)
+	}
+	if err := mesh.Forget(cc, envoyDir(ws), service, name); err != nil {
+		return err
+	}
+	fmt.Fprintf(out.stdout, "removed the personal route of %s\n", name)
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 type Row struct {
 	Service      string `json:"service"`
 	Name         string `json:"name"`
+	Mode         string `json:"mode"` // shared or private; set by the caller, which knows the mesh
 	JobID        string `json:"job_id"`
 	AllocID      string `json:"alloc_id"`
 	Node         string `json:"node"`

@@ -10,31 +10,15 @@ import (
 	consul "github.com/hashicorp/consul/api"
 )
 
-// TrustDomain returns the Connect trust domain of the cluster Consul runs.
-func TrustDomain(c *consul.Client) (string, error) {
-	roots, _, err := c.Connect().CARoots(nil)
-	if err != nil {
-		return "", fmt.Errorf("read Connect CA roots: %w", err)
-	}
-	if roots.TrustDomain == "" {
-		return "", errors.New("consul has no Connect trust domain: is connect enabled?")
-	}
-	return roots.TrustDomain, nil
-}
-
 // Apply writes the entries of dir with profile to Consul, deletes the entries
-// that only other profiles define, and returns what it wrote.
+// that only other profiles define, and returns what it wrote. The personal
+// versions recorded in Consul keep their routes (Rendered).
 func Apply(c *consul.Client, dir, profile string) ([]Entry, error) {
-	td, err := TrustDomain(c)
+	entries, err := Rendered(c, dir, profile)
 	if err != nil {
 		return nil, err
 	}
-	vars := Vars{TrustDomain: td}
-	entries, err := Load(dir, profile, vars)
-	if err != nil {
-		return nil, err
-	}
-	stale, err := otherProfilesOnly(dir, profile, vars, entries)
+	stale, err := otherProfilesOnly(dir, profile, entries)
 	if err != nil {
 		return nil, err
 	}
@@ -57,9 +41,32 @@ func Apply(c *consul.Client, dir, profile string) ([]Entry, error) {
 	return entries, nil
 }
 
+// Rendered returns the entries of dir with profile as Apply writes them: with
+// the routes of the personal versions recorded in Consul for every service
+// the profile routes.
+func Rendered(c *consul.Client, dir, profile string) ([]Entry, error) {
+	entries, err := Load(dir, profile)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.Entry.GetKind() != consul.ServiceResolver {
+			continue
+		}
+		vs, _, err := ReadVersions(c, e.Entry.GetName())
+		if err != nil {
+			return nil, err
+		}
+		if entries, err = personalize(entries, e.Entry.GetName(), vs); err != nil {
+			return nil, fmt.Errorf("profile %s: %w", profile, err)
+		}
+	}
+	return entries, nil
+}
+
 // otherProfilesOnly returns the entries other profiles define that keep is
 // without.
-func otherProfilesOnly(dir, profile string, vars Vars, keep []Entry) ([]Entry, error) {
+func otherProfilesOnly(dir, profile string, keep []Entry) ([]Entry, error) {
 	kept := map[string]bool{}
 	for _, e := range keep {
 		kept[e.Key()] = true
@@ -74,7 +81,7 @@ func otherProfilesOnly(dir, profile string, vars Vars, keep []Entry) ([]Entry, e
 		if p == profile {
 			continue
 		}
-		es, err := loadDir(filepath.Join(dir, "profiles", p), vars)
+		es, err := loadDir(filepath.Join(dir, "profiles", p))
 		if err != nil {
 			return nil, err
 		}

@@ -4,10 +4,12 @@
 // The folder holds entries that always apply (*.hcl: protocols, intentions)
 // and one folder per routing profile (profiles/NAME/*.hcl) defining the same
 // entries differently, so that applying a profile replaces the other one
-// whole. Files are HCL in attribute syntax (`Key = value`, nested objects as
-// `{ ... }`), each one config entry, as `consul config write` takes them;
-// they may use the variable trust_domain (the cluster's Connect trust domain)
-// and HCL's standard functions such as jsonencode.
+// whole. Files are plain HCL in attribute syntax (`Key = value`, nested
+// objects as `{ ... }`), each one config entry, as `consul config write`
+// takes them: no variables, no functions.
+//
+// Personal versions (personal.go) add routes and subsets to a profile's
+// service-router and service-resolver as they are applied.
 package mesh
 
 import (
@@ -22,8 +24,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/function"
-	"github.com/zclconf/go-cty/cty/function/stdlib"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
@@ -39,11 +39,6 @@ type Entry struct {
 
 // Key identifies an entry in Consul: kind and name.
 func (e Entry) Key() string { return e.Entry.GetKind() + "/" + e.Entry.GetName() }
-
-// Vars are the values files may refer to.
-type Vars struct {
-	TrustDomain string
-}
 
 // Profiles lists the routing profiles in dir.
 func Profiles(dir string) ([]string, error) {
@@ -62,7 +57,7 @@ func Profiles(dir string) ([]string, error) {
 }
 
 // Load reads the entries that always apply and those of profile.
-func Load(dir, profile string, vars Vars) ([]Entry, error) {
+func Load(dir, profile string) ([]Entry, error) {
 	profiles, err := Profiles(dir)
 	if err != nil {
 		return nil, err
@@ -74,11 +69,11 @@ func Load(dir, profile string, vars Vars) ([]Entry, error) {
 	if !found {
 		return nil, fmt.Errorf("unknown mesh profile %q: known profiles: %s", profile, strings.Join(profiles, ", "))
 	}
-	base, err := loadDir(dir, vars)
+	base, err := loadDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	prof, err := loadDir(filepath.Join(dir, "profiles", profile), vars)
+	prof, err := loadDir(filepath.Join(dir, "profiles", profile))
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +93,7 @@ func Load(dir, profile string, vars Vars) ([]Entry, error) {
 	return all, nil
 }
 
-func loadDir(dir string, vars Vars) ([]Entry, error) {
+func loadDir(dir string) ([]Entry, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.hcl"))
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", dir, err)
@@ -106,7 +101,7 @@ func loadDir(dir string, vars Vars) ([]Entry, error) {
 	sort.Strings(files)
 	var out []Entry
 	for _, f := range files {
-		e, err := LoadFile(f, vars)
+		e, err := LoadFile(f)
 		if err != nil {
 			return nil, err
 		}
@@ -116,7 +111,7 @@ func loadDir(dir string, vars Vars) ([]Entry, error) {
 }
 
 // LoadFile reads one config entry.
-func LoadFile(path string, vars Vars) (consul.ConfigEntry, error) {
+func LoadFile(path string) (consul.ConfigEntry, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
@@ -129,10 +124,11 @@ func LoadFile(path string, vars Vars) (consul.ConfigEntry, error) {
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("%s: config entries use attribute syntax (Key = value): %w", path, diags)
 	}
-	ctx := evalContext(vars)
 	obj := map[string]cty.Value{}
 	for name, a := range attrs {
-		v, diags := a.Expr.Value(ctx)
+		// No evaluation context: a variable or a function call is refused,
+		// as consul config write would refuse it.
+		v, diags := a.Expr.Value(nil)
 		if diags.HasErrors() {
 			return nil, fmt.Errorf("evaluate %w", diags)
 		}
@@ -152,15 +148,4 @@ func LoadFile(path string, vars Vars) (consul.ConfigEntry, error) {
 		return nil, fmt.Errorf("%s: not a valid config entry: %w", path, err)
 	}
 	return entry, nil
-}
-
-func evalContext(vars Vars) *hcl.EvalContext {
-	return &hcl.EvalContext{
-		Variables: map[string]cty.Value{"trust_domain": cty.StringVal(vars.TrustDomain)},
-		Functions: map[string]function.Function{
-			"jsonencode": stdlib.JSONEncodeFunc,
-			"format":     stdlib.FormatFunc,
-			"join":       stdlib.JoinFunc,
-		},
-	}
 }

@@ -2,6 +2,7 @@ package mesh_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ func TestEveryProfileLoads(t *testing.T) {
 		t.Fatalf("profiles = %v, want resilient and tutorial", profiles)
 	}
 	for _, p := range profiles {
-		entries, err := mesh.Load(envoyDir, p, mesh.Vars{TrustDomain: "abc.consul"})
+		entries, err := mesh.Load(envoyDir, p)
 		if err != nil {
 			t.Fatalf("load %s: %v", p, err)
 		}
@@ -40,9 +41,49 @@ func TestEveryProfileLoads(t *testing.T) {
 }
 
 func TestUnknownProfileNamesTheKnownOnes(t *testing.T) {
-	_, err := mesh.Load(envoyDir, "fast", mesh.Vars{})
+	_, err := mesh.Load(envoyDir, "fast")
 	if err == nil || !strings.Contains(err.Error(), "resilient, tutorial") {
 		t.Fatalf("err = %v, want one listing resilient, tutorial", err)
+	}
+}
+
+// TestEveryFileIsAPlainConfigEntry: each file under envoy/ is accepted as
+// it is by `consul config write`, the tool Consul users apply entries with.
+func TestEveryFileIsAPlainConfigEntry(t *testing.T) {
+	agent := consultest.Start(t)
+	bin, err := consultest.Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(envoyDir, "*.hcl"))
+	more, _ := filepath.Glob(filepath.Join(envoyDir, "profiles", "*", "*.hcl"))
+	files = append(files, more...)
+	if len(files) < 10 {
+		t.Fatalf("found only %d files under %s: %v", len(files), envoyDir, files)
+	}
+	for _, f := range files {
+		cmd := exec.Command(bin, "config", "write", f)
+		cmd.Env = append(os.Environ(), agent.Env()...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("consul config write %s: %v: %s", f, err, out)
+		}
+	}
+}
+
+// TestFunctionsAndVariablesAreRefused: a file consul config write would
+// refuse is refused when svctl reads it.
+func TestFunctionsAndVariablesAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"var.hcl":  "Kind = \"service-defaults\"\nName = \"x\"\nProtocol = proto\n",
+		"func.hcl": "Kind = \"service-defaults\"\nName = lower(\"X\")\n",
+	} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(text), 0o644)
+		if _, err := mesh.LoadFile(path); err == nil {
+			t.Errorf("%s loaded; want an error", name)
+		}
 	}
 }
 
@@ -50,7 +91,7 @@ func TestBlockSyntaxIsAClearError(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "x.hcl")
 	os.WriteFile(path, []byte("Kind = \"service-resolver\"\nName = \"x\"\nLoadBalancer {\n  Policy = \"random\"\n}\n"), 0o644)
-	_, err := mesh.LoadFile(path, mesh.Vars{})
+	_, err := mesh.LoadFile(path)
 	if err == nil || !strings.Contains(err.Error(), "attribute syntax") {
 		t.Fatalf("err = %v, want an attribute-syntax error", err)
 	}
@@ -84,20 +125,19 @@ func TestSwitchProfilesLive(t *testing.T) {
 		t.Fatalf("apply resilient: %v", err)
 	}
 	assertProfile(t, c, "resilient")
-	if _, _, err := c.ConfigEntries().Get(consul.ServiceResolver, "lobsters-popularity", nil); err == nil {
-		t.Fatal("the tutorial's service-resolver is still there under resilient")
+	r, _, err = c.ConfigEntries().Get(consul.ServiceResolver, "lobsters-popularity", nil)
+	if err != nil {
+		t.Fatalf("resilient resolver: %v", err)
 	}
-	e, _, err := c.ConfigEntries().Get(consul.ServiceDefaults, "lobsters", nil)
+	if p := r.(*consul.ServiceResolverConfigEntry).LoadBalancer.Policy; p != "least_request" {
+		t.Fatalf("resilient policy = %q, want least_request", p)
+	}
+	e, _, err := c.ConfigEntries().Get(consul.ServiceDefaults, "lobsters-popularity", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ov := e.(*consul.ServiceConfigEntry).UpstreamConfig.Overrides
-	if len(ov) != 1 || !strings.Contains(ov[0].EnvoyClusterJSON, "LEAST_REQUEST") || !strings.Contains(ov[0].EnvoyListenerJSON, "per_try_timeout") {
-		t.Fatalf("resilient overrides = %+v", ov)
-	}
-	roots, _, _ := c.Connect().CARoots(nil)
-	if !strings.Contains(ov[0].EnvoyClusterJSON, roots.TrustDomain) {
-		t.Fatalf("cluster JSON does not name the trust domain %s", roots.TrustDomain)
+	if ms := e.(*consul.ServiceConfigEntry).LocalRequestTimeoutMs; ms != 600 {
+		t.Fatalf("resilient per-try timeout (LocalRequestTimeoutMs) = %d, want 600", ms)
 	}
 
 	// And back: the tutorial's entries return.

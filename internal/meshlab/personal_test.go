@@ -1,0 +1,152 @@
+package meshlab_test
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"microwizard/internal/meshlab"
+	"microwizard/internal/svctl/mesh"
+	"microwizard/lobsters/seed"
+)
+
+// withBaggage is a client whose requests carry the baggage header value.
+func withBaggage(value string) *http.Client {
+	return &http.Client{Timeout: client.Timeout, Transport: baggageTransport(value)}
+}
+
+type baggageTransport string
+
+func (b baggageTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Baggage", string(b))
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// loads fetches /popular n times, conc at a time, and counts the answers by
+// version. Every load must be a complete page.
+func loads(t *testing.T, lab *meshlab.Lab, c *http.Client, n, conc int) map[string]int {
+	t.Helper()
+	var (
+		mu     sync.Mutex
+		byV    = map[string]int{}
+		failed []string
+		wg     sync.WaitGroup
+		next   = make(chan int)
+	)
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range next {
+				p, err := lab.Get(context.Background(), c, "/popular")
+				mu.Lock()
+				switch {
+				case err != nil:
+					failed = append(failed, err.Error())
+				case !p.PopularOK():
+					failed = append(failed, p.String())
+				default:
+					byV[p.Version]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for k := 0; k < n; k++ {
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+	if len(failed) > 0 {
+		t.Fatalf("%d of %d loads failed, the first: %s", len(failed), n, failed[0])
+	}
+	return byV
+}
+
+// TestPersonalVersion: three shared instances of lobpop_v1 and one private,
+// slow lobpop_v2. Under both profiles, plain requests never reach lobpop_v2
+// and requests whose baggage names it (alone, or among other members) always
+// do. Promoted, plain requests reach it too; demoted, no longer. Once its
+// instance is gone, requests naming it are served by the shared versions.
+func TestPersonalVersion(t *testing.T) {
+	lab := newLab(t, seed.Small)
+	ctx := context.Background()
+	addInstances(t, lab, 3, "lobpop_v1", lab.EfficientBinary())
+	slowBin, err := lab.SlowBinary(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As svctl run --private: out of general rotation before it starts.
+	if err := lab.SetMode(ctx, "lobpop_v2", mesh.Private); err != nil {
+		t.Fatal(err)
+	}
+	private := addInstances(t, lab, 1, "lobpop_v2", slowBin)[0]
+
+	plain := client
+	mine := withBaggage("svctl-version=lobpop_v2")
+	amid := withBaggage("userId=alice, svctl-version=lobpop_v2;ttl=60 , isProduction=false")
+	for _, profile := range []string{"tutorial", "resilient"} {
+		if err := lab.SetProfile(ctx, profile); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		got := loads(t, lab, plain, 300, 8)
+		t.Logf("%s: 300 plain loads in %s: %v", profile, time.Since(start).Round(time.Millisecond), got)
+		if got["lobpop_v2"] != 0 || got["lobpop_v1"] != 300 {
+			t.Errorf("%s: plain loads reached %v, want all 300 on lobpop_v1 and none on the private lobpop_v2", profile, got)
+		}
+		start = time.Now()
+		got = loads(t, lab, mine, 300, 4)
+		t.Logf("%s: 300 loads naming lobpop_v2 in %s: %v", profile, time.Since(start).Round(time.Millisecond), got)
+		if got["lobpop_v2"] != 300 {
+			t.Errorf("%s: loads whose baggage names lobpop_v2 reached %v, want all 300 on it", profile, got)
+		}
+		if got := loads(t, lab, amid, 20, 4); got["lobpop_v2"] != 20 {
+			t.Errorf("%s: loads whose baggage names lobpop_v2 among other members reached %v, want all 20 on it", profile, got)
+		}
+	}
+
+	// Promoted: in the tutorial's round robin with the others.
+	if err := lab.SetProfile(ctx, "tutorial"); err != nil {
+		t.Fatal(err)
+	}
+	if err := lab.SetMode(ctx, "lobpop_v2", mesh.Shared); err != nil {
+		t.Fatal(err)
+	}
+	got := loads(t, lab, plain, 60, 4)
+	t.Logf("promoted: 60 plain loads: %v", got)
+	if got["lobpop_v2"] == 0 {
+		t.Errorf("after promote, plain loads reached %v, want some on lobpop_v2", got)
+	}
+	if err := lab.SetMode(ctx, "lobpop_v2", mesh.Private); err != nil {
+		t.Fatal(err)
+	}
+	if got := loads(t, lab, plain, 60, 4); got["lobpop_v2"] != 0 {
+		t.Errorf("after demote, plain loads reached %v, want none on lobpop_v2", got)
+	}
+
+	// Its instance gone, loads naming it fall back to the shared versions.
+	if err := private.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	got = loads(t, lab, mine, 30, 4)
+	t.Logf("lobpop_v2 stopped: 30 loads naming it: %v", got)
+	if got["lobpop_v1"] != 30 {
+		t.Errorf("with lobpop_v2 stopped, loads naming it reached %v, want all 30 on lobpop_v1", got)
+	}
+	page, err := lab.Get(ctx, mine, "/popular")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the page with lobpop_v2 gone: %s", page)
+	if err := lab.Forget(ctx, "lobpop_v2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := loads(t, lab, mine, 20, 4); got["lobpop_v1"] != 20 {
+		t.Errorf("with lobpop_v2's route removed, loads naming it reached %v, want all 20 on lobpop_v1", got)
+	}
+}
+

@@ -1,0 +1,173 @@
+package mesh_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	consul "github.com/hashicorp/consul/api"
+
+	"microwizard/internal/personal"
+	"microwizard/internal/svctl/mesh"
+	"microwizard/internal/testenv/consultest"
+)
+
+const service = "lobsters-popularity"
+
+func resolverOf(t *testing.T, c *consul.Client) *consul.ServiceResolverConfigEntry {
+	t.Helper()
+	e, _, err := c.ConfigEntries().Get(consul.ServiceResolver, service, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.(*consul.ServiceResolverConfigEntry)
+}
+
+func routerOf(t *testing.T, c *consul.Client) *consul.ServiceRouterConfigEntry {
+	t.Helper()
+	e, _, err := c.ConfigEntries().Get(consul.ServiceRouter, service, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.(*consul.ServiceRouterConfigEntry)
+}
+
+// chainTargets compiles the service's discovery chain in Consul, as the
+// monolith's sidecar gets it, and returns its targets' subsets.
+func chainTargets(t *testing.T, c *consul.Client) []string {
+	t.Helper()
+	resp, _, err := c.DiscoveryChain().Get(service, nil, nil)
+	if err != nil {
+		t.Fatalf("compile the discovery chain of %s: %v", service, err)
+	}
+	var subsets []string
+	for _, tg := range resp.Chain.Targets {
+		subsets = append(subsets, tg.ServiceSubset)
+	}
+	return subsets
+}
+
+// TestPersonalRoutingInConsul walks a version through private, a profile
+// switch, promote, demote and forget, and checks what Consul holds at each
+// step: a route on its baggage member to its own subset, which falls back to
+// the shared subset, and a shared subset without it while it is private.
+func TestPersonalRoutingInConsul(t *testing.T) {
+	c := consultest.Start(t).Client
+
+	if err := mesh.SetMode(c, envoyDir, service, "lobpop_v2", mesh.Private); err == nil || !strings.Contains(err.Error(), "svctl mesh tutorial") {
+		t.Fatalf("SetMode with no profile applied: err = %v, want one saying to apply a profile", err)
+	}
+	if _, _, err := c.ConfigEntries().Get(consul.ServiceResolver, service, nil); err == nil {
+		t.Fatal("the refused SetMode wrote a resolver")
+	}
+
+	if _, err := mesh.Apply(c, envoyDir, "tutorial"); err != nil {
+		t.Fatal(err)
+	}
+	fileRoutes := len(routerOf(t, c).Routes)
+	if err := mesh.SetMode(c, envoyDir, service, "lobpop_v2", mesh.Private); err != nil {
+		t.Fatalf("make lobpop_v2 private: %v", err)
+	}
+	subset := mesh.SubsetName("lobpop_v2")
+	res := resolverOf(t, c)
+	if res.DefaultSubset != mesh.SharedSubset {
+		t.Errorf("default subset = %q, want %q", res.DefaultSubset, mesh.SharedSubset)
+	}
+	if f := res.Subsets[mesh.SharedSubset].Filter; f != `Service.Meta.deploy_name != "lobpop_v2"` {
+		t.Errorf("shared subset filter = %q, want one leaving lobpop_v2 out", f)
+	}
+	if f := res.Subsets[subset].Filter; f != `Service.Meta.deploy_name == "lobpop_v2"` {
+		t.Errorf("lobpop_v2's subset filter = %q", f)
+	}
+	if fo := res.Failover[subset]; fo.ServiceSubset != mesh.SharedSubset {
+		t.Errorf("lobpop_v2's subset fails over to %+v, want the shared subset", fo)
+	}
+	if res.LoadBalancer == nil || res.LoadBalancer.Policy != "round_robin" {
+		t.Errorf("the tutorial's round robin was lost: %+v", res.LoadBalancer)
+	}
+	router := routerOf(t, c)
+	if len(router.Routes) != fileRoutes+1 {
+		t.Fatalf("router has %d routes, want the file's %d and one personal route", len(router.Routes), fileRoutes)
+	}
+	first := router.Routes[0]
+	if h := first.Match.HTTP.Header; len(h) != 1 || h[0].Name != "baggage" || h[0].Regex != personal.HeaderRegex("lobpop_v2") {
+		t.Errorf("personal route matches %+v, want the baggage member of lobpop_v2", first.Match.HTTP)
+	}
+	if first.Destination.ServiceSubset != subset || first.Destination.NumRetries != 2 || first.Destination.RequestTimeout.String() != "30s" {
+		t.Errorf("personal route goes to %+v, want lobpop_v2's subset with the profile's retries and timeout", first.Destination)
+	}
+	if got := chainTargets(t, c); len(got) < 2 {
+		t.Errorf("the compiled chain has targets %v, want the shared and lobpop_v2's subsets", got)
+	}
+	assertMode(t, c, "lobpop_v2", mesh.Private)
+
+	// A second private version, and the profile switched: both keep their
+	// routes, now with the resilient profile's settings.
+	if err := mesh.SetMode(c, envoyDir, service, "lobpop_v3", mesh.Private); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mesh.Apply(c, envoyDir, "resilient"); err != nil {
+		t.Fatalf("apply resilient with private versions: %v", err)
+	}
+	assertProfile(t, c, "resilient")
+	res = resolverOf(t, c)
+	if res.LoadBalancer == nil || res.LoadBalancer.Policy != "least_request" {
+		t.Errorf("resilient's least request was lost: %+v", res.LoadBalancer)
+	}
+	if f := res.Subsets[mesh.SharedSubset].Filter; f != `Service.Meta.deploy_name != "lobpop_v2" and Service.Meta.deploy_name != "lobpop_v3"` {
+		t.Errorf("shared subset filter under resilient = %q", f)
+	}
+	if n := len(routerOf(t, c).Routes); n != 3 {
+		t.Errorf("resilient router has %d routes, want 2 personal and its own", n)
+	}
+	assertMode(t, c, "lobpop_v3", mesh.Private)
+
+	// Promote: in general rotation, still reached by its member.
+	if err := mesh.SetMode(c, envoyDir, service, "lobpop_v2", mesh.Shared); err != nil {
+		t.Fatal(err)
+	}
+	if f := resolverOf(t, c).Subsets[mesh.SharedSubset].Filter; f != `Service.Meta.deploy_name != "lobpop_v3"` {
+		t.Errorf("after promoting lobpop_v2 the shared filter is %q, want only lobpop_v3 left out", f)
+	}
+	assertMode(t, c, "lobpop_v2", mesh.Shared)
+
+	// Forget both: the profile's files as they are.
+	for _, v := range []string{"lobpop_v2", "lobpop_v3"} {
+		if err := mesh.Forget(c, envoyDir, service, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res = resolverOf(t, c)
+	if res.DefaultSubset != "" || len(res.Subsets) != 0 || len(res.Failover) != 0 {
+		t.Errorf("after forgetting every version the resolver still has %+v", res)
+	}
+	if n := len(routerOf(t, c).Routes); n != fileRoutes {
+		t.Errorf("after forgetting every version the router has %d routes, want the file's %d", n, fileRoutes)
+	}
+}
+
+func assertMode(t *testing.T, c *consul.Client, version string, want mesh.Mode) {
+	t.Helper()
+	vs, _, err := mesh.ReadVersions(c, service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := vs.Mode(version); got != want {
+		t.Errorf("%s is %s in Consul, want %s (all: %v)", version, got, want, vs)
+	}
+}
+
+func TestSubsetNamesAreValidAndDistinct(t *testing.T) {
+	valid := regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`) // Consul's rule for subset names
+	seen := map[string]string{}
+	for _, v := range []string{"lobpop_v1", "lobpop-v1", "LobPop_V1", "a1b", strings.Repeat("x", 40)} {
+		s := mesh.SubsetName(v)
+		if !valid.MatchString(s) || len(s) > 63 {
+			t.Errorf("SubsetName(%q) = %q, not a valid subset name", v, s)
+		}
+		if prev, dup := seen[s]; dup {
+			t.Errorf("%q and %q share the subset %q", prev, v, s)
+		}
+		seen[s] = v
+	}
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"path/filepath"
+
+	consul "github.com/hashicorp/consul/api"
+
+	"microwizard/internal/personal"
+	"microwizard/internal/svctl/agents"
+	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/mesh"
+	"microwizard/internal/svctl/run"
+)
+
+var promoteCommand = &command{
+	name:     "promote",
+	args:     "NAME",
+	synopsis: "put the private version NAME in general rotation, live",
+	help: `
+Makes NAME shared: from now on any request may reach its instances, as
+those of the other versions. Requests whose baggage names NAME still reach
+only NAME. Takes effect live, with no failed request; nothing is restarted.`,
+	minArgs: 1,
+	maxArgs: 1,
+	setup: func(fs *flag.FlagSet) action {
+		return func(ctx context.Context, pos []string, out streams) error {
+			return setMode(pos[0], mesh.Shared, out)
+		}
+	},
+}
+
+var demoteCommand = &command{
+	name:     "demote",
+	args:     "NAME",
+	synopsis: "take NAME out of general rotation without stopping it",
+	help: `
+Makes NAME private: from now on only requests whose baggage header has the
+member svctl-version=NAME reach its instances (in a browser: open any page
+with ?svctl-version=NAME). Everything else goes to the shared versions.
+Takes effect live, with no failed request; nothing is restarted.`,
+	minArgs: 1,
+	maxArgs: 1,
+	setup: func(fs *flag.FlagSet) action {
+		return func(ctx context.Context, pos []string, out streams) error {
+			return setMode(pos[0], mesh.Private, out)
+		}
+	},
+}
+
+// setMode is promote and demote: NAME must have instances.
+func setMode(name string, mode mesh.Mode, out streams) error {
+	if err := run.ValidateName(name); err != nil {
+		return usageError{err.Error()}
+	}
+	ws, err := findWorkspace()
+	if err != nil {
+		return err
+	}
+	nc, cc, err := agents.Both()
+	if err != nil {
+		return err
+	}
+	service, err := serviceOf(deploy.New(nc, cc, nil), name)
+	if err != nil {
+		return err
+	}
+	if err := mesh.SetMode(cc, envoyDir(ws), service, name, mode); err != nil {
+		return err
+	}
+	fmt.Fprintf(out.stdout, "%s %s is %s: %s\n", service, name, mode, modeText(name, mode))
+	return nil
+}
+
+// modeText says who a version in mode serves.
+func modeText(name string, mode mesh.Mode) string {
+	if mode == mesh.Private {
+		return fmt.Sprintf("only requests with the baggage member %s=%s reach it (in a browser: any page with ?%s=%s)", personal.Member, name, personal.Member, name)
+	}
+	return "it is in general rotation"
+}
+
+// serviceOf returns the service whose instances are named name.
+func serviceOf(d *deploy.Client, name string) (string, error) {
+	jobs, err := d.Jobs("")
+	if err != nil {
+		return "", err
+	}
+	services := map[string]bool{}
+	var known []string
+	for _, j := range jobs {
+		if j.Name == name {
+			services[j.Service] = true
+		}
+		known = append(known, j.Name)
+	}
+	switch len(services) {
+	case 0:
+		return "", &deploy.NotFoundError{Name: name, Known: known}
+	case 1:
+		for s := range services {
+			return s, nil
+		}
+	}
+	return "", fmt.Errorf("instances of several services are named %q: stop all but one", name)
+}
+
+// envoyDir holds the mesh's config entries.
+func envoyDir(ws *workspace) string { return filepath.Join(ws.Root, "envoy") }
+
+// checkMode refuses a run whose mode does not match its version's: a plain
+// run of a private version, or a private run of a version that already
+// serves everyone.
+func checkMode(d *deploy.Client, cc *consul.Client, service, name string, private bool) (mesh.Versions, error) {
+	vs, _, err := mesh.ReadVersions(cc, service)
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := d.Jobs(service)
+	if err != nil {
+		return nil, err
+	}
+	running := 0
+	for _, j := range jobs {
+		if j.Name == name {
+			running++
+		}
+	}
+	switch mode := vs.Mode(name); {
+	case !private && mode == mesh.Private:
+		return nil, usageError{fmt.Sprintf("%s is private: run it with --private, or `svctl promote %s` first", name, name)}
+	case private && mode == mesh.Shared && running > 0:
+		return nil, usageError{fmt.Sprintf("%s already serves everyone (%d instance(s)): `svctl demote %s` first, or choose another name", name, running, name)}
+	}
+	return vs, nil
+}
