@@ -26,6 +26,9 @@ const chromiumPath = "/usr/bin/chromium"
 type browser struct {
 	t   *testing.T
 	out string // where screenshots go
+	// profile is the --user-data-dir every run shares, so cookies persist
+	// from one visit to the next; "" gives each run a fresh one.
+	profile string
 }
 
 // newBrowser returns a browser, skipping the test when Chromium is missing,
@@ -49,7 +52,12 @@ func newBrowser(t *testing.T) *browser {
 	return &browser{t: t, out: out}
 }
 
-// run starts Chromium once with a fresh profile and returns its stdout.
+// keepProfile makes every later run of b share one profile, as one person's
+// browser does.
+func (b *browser) keepProfile() { b.profile = b.t.TempDir() }
+
+// run starts Chromium once, with b's profile or a fresh one, and returns its
+// stdout.
 func (b *browser) run(url string, args ...string) string {
 	b.t.Helper()
 	if !strings.HasPrefix(url, "http://127.0.0.1:") {
@@ -57,11 +65,15 @@ func (b *browser) run(url string, args ...string) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
+	profile := b.profile
+	if profile == "" {
+		profile = b.t.TempDir()
+	}
 	base := []string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
 		"--disable-sync", "--disable-extensions", "--disable-default-apps", "--hide-scrollbars",
-		"--mute-audio", "--user-data-dir=" + b.t.TempDir(), "--window-size=1200,900",
+		"--mute-audio", "--user-data-dir=" + profile, "--window-size=1200,900",
 	}
 	cmd := exec.CommandContext(ctx, chromiumPath, append(append(base, args...), url)...)
 	var stdout, stderr bytes.Buffer
@@ -76,6 +88,12 @@ func (b *browser) run(url string, args ...string) string {
 // (logging the path) and returns the text they would read.
 func (b *browser) visit(url, name string) string {
 	b.t.Helper()
+	return visibleText(b.visitDOM(url, name))
+}
+
+// visitDOM is visit returning the page's DOM, as Chromium serialises it.
+func (b *browser) visitDOM(url, name string) string {
+	b.t.Helper()
 	path := filepath.Join(b.out, name+".png")
 	_ = os.Remove(path)
 	dom := b.run(url, "--dump-dom", "--screenshot="+path)
@@ -84,7 +102,7 @@ func (b *browser) visit(url, name string) string {
 		b.t.Fatalf("no screenshot of %s at %s: %v", url, path, err)
 	}
 	b.t.Logf("screenshot of %s: %s", url, path)
-	return visibleText(dom)
+	return dom
 }
 
 func TestBrowserShowsPopularUsers(t *testing.T) {
@@ -166,4 +184,38 @@ func TestBrowserShowsTheServicesOwnError(t *testing.T) {
 	if strings.Contains(text, lobsters.NoServicesAvailable) {
 		t.Errorf("an instance answered, yet the page says %s", lobsters.NoServicesAvailable)
 	}
+}
+
+// A person chooses a personal version in the browser, sees it answer, keeps
+// it from page to page through the cookie, and clears it.
+func TestBrowserChoosesAPersonalVersion(t *testing.T) {
+	t.Parallel()
+	b := newBrowser(t)
+	b.keepProfile()
+	mesh := newMeshStandIn(t, "lobpop_v2")
+	srv, _ := newSite(t, mesh.URL+"/")
+
+	dom := b.visitDOM(srv.URL+"/popular?svctl-version=lobpop_v2", "personal-chosen")
+	inOrder(t, visibleText(dom), "viewing lobpop_v2 · clear", lobsters.PopularHeading,
+		"Service ID: lobpop_v2 · instance lobpop_v2-instance-1", "carol - 50")
+
+	dom = b.visitDOM(srv.URL+"/popular", "personal-kept")
+	inOrder(t, visibleText(dom), "viewing lobpop_v2 · clear", lobsters.PopularHeading,
+		"Service ID: lobpop_v2 · instance lobpop_v2-instance-1")
+
+	text := b.visit(srv.URL+clearLink(t, dom), "personal-cleared")
+	inOrder(t, text, lobsters.PopularHeading, "Service ID: "+sharedVersion+" · instance "+sharedVersion+"-instance-1")
+	if strings.Contains(text, "viewing") || strings.Contains(text, "lobpop_v2") {
+		t.Errorf("after clear the page still shows lobpop_v2:\n%s", text)
+	}
+	text = b.visit(srv.URL+"/popular", "personal-after-clear")
+	if strings.Contains(text, "viewing") || !strings.Contains(text, "Service ID: "+sharedVersion) {
+		t.Errorf("the choice came back after clear:\n%s", text)
+	}
+
+	// A version with no instance: the shared version answers, and the page
+	// says so.
+	text = b.visit(srv.URL+"/popular?svctl-version=lobpop_v9", "personal-fallback")
+	inOrder(t, text, "viewing lobpop_v9 · clear", lobsters.PopularHeading, "Service ID: "+sharedVersion,
+		"lobpop_v9 has no healthy instance: a shared version answered.", "carol - 50")
 }

@@ -9,10 +9,12 @@ import (
 // pageFunc renders a page or returns the error to show instead.
 type pageFunc func(w http.ResponseWriter, r *http.Request) error
 
-// page adapts a pageFunc: an error becomes the friendly error page, and an
+// page adapts a pageFunc: it applies the reader's choice of a personal
+// version (chooseVersion), an error becomes the friendly error page, and an
 // unexpected one is logged once, with the request it failed.
 func (a *App) page(f pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = chooseVersion(w, r)
 		if err := f(w, r); err != nil {
 			a.fail(w, r, err)
 		}

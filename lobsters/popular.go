@@ -28,13 +28,20 @@ type popularView struct {
 	QuerySpeedMS int64
 	// ServiceQuery is the service's own query time ("3 ms"), if it said.
 	ServiceQuery string
+	// Unserved is the version the request asked for when another version
+	// answered: the mesh found no healthy instance of it and fell back to
+	// the shared versions.
+	Unserved string
 }
 
 // popular renders "/popular": it asks the popularity service, timing the
 // round trip, and shows who answered and the users by karma. Whatever the
-// service does, the page renders; at worst it is slow.
+// service does, the page renders; at worst it is slow. The call carries the
+// request's baggage and the personal version asked for (serviceBaggage); the
+// page says when another version answered.
 func (a *App) popular(w http.ResponseWriter, r *http.Request) error {
-	p := a.pop.Fetch(r.Context())
+	version, baggage := serviceBaggage(r)
+	p := a.pop.Fetch(r.Context(), baggage)
 	if p.Outcome == NoService {
 		p = a.whyNoService(r.Context(), p)
 	}
@@ -52,6 +59,10 @@ func (a *App) popular(w http.ResponseWriter, r *http.Request) error {
 	if p.Reply != nil {
 		v.Who = who(p.Reply)
 		v.UserList = userListHTML(p.Reply.Users)
+		// An answer that does not say its version cannot tell a fallback.
+		if version != "" && p.Reply.Version != "" && p.Reply.Version != version {
+			v.Unserved = version
+		}
 	}
 	if p.Reply != nil && p.Reply.QueryMS != nil {
 		v.ServiceQuery = strconv.FormatFloat(math.Round(*p.Reply.QueryMS*100)/100, 'f', -1, 64) + " ms"

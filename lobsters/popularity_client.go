@@ -59,11 +59,13 @@ func newPopularityClient(cfg Config) *popularityClient {
 
 // Fetch asks the service for the most popular users and classifies how the
 // call ended. It never fails: every ending is a Popularity the page can show.
-func (c *popularityClient) Fetch(ctx context.Context) Popularity {
+// A non-empty baggage goes with the call as its baggage header, which the
+// mesh routes on (see serviceBaggage).
+func (c *popularityClient) Fetch(ctx context.Context, baggage string) Popularity {
 	callCtx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	start := time.Now()
-	p := c.fetch(callCtx)
+	p := c.fetch(callCtx, baggage)
 	p.Elapsed = time.Since(start)
 	if p.Outcome == 0 { // the call's context ended first
 		if ctx.Err() != nil {
@@ -77,12 +79,15 @@ func (c *popularityClient) Fetch(ctx context.Context) Popularity {
 
 // fetch does the round trip. A transport error comes back as NoService,
 // or with no Outcome when the call's context ended, which Fetch sorts out.
-func (c *popularityClient) fetch(ctx context.Context) Popularity {
+func (c *popularityClient) fetch(ctx context.Context, baggage string) Popularity {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
 	if err != nil {
 		return Popularity{Outcome: NoService, Detail: fmt.Sprintf("build request for %s: %v", c.url, err)}
 	}
 	req.Header.Set("Accept", "application/json")
+	if baggage != "" {
+		req.Header[baggageKey] = []string{baggage}
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		// Refused, reset, EOF before any response, a dial timeout: nothing

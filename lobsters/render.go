@@ -25,6 +25,9 @@ type view struct {
 	Title string // the <title>, before " | Lobsters"
 	Nav   string // the nav link to mark as current: "home", "newest", "popular", "about"
 	Body  any    // the page's own data
+	// Personal is the version chosen in the browser, for the banner; render
+	// fills it in from the request.
+	Personal versionChoice
 }
 
 // templates holds the parsed pages, by name.
@@ -62,6 +65,7 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 		http.Error(w, "Internal error", http.StatusInternalServerError)
 		return
 	}
+	v.Personal = chosenVersion(r)
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		a.log.Error("render page", "page", name, "path", r.URL.Path, "err", err)
 		http.Error(w, "Internal error", http.StatusInternalServerError)

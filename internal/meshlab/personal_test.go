@@ -149,4 +149,3 @@ func TestPersonalVersion(t *testing.T) {
 		t.Errorf("with lobpop_v2's route removed, loads naming it reached %v, want all 20 on lobpop_v1", got)
 	}
 }
-

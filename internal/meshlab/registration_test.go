@@ -74,8 +74,10 @@ func TestPopularityJobRegistration(t *testing.T) {
 	if sc.Port != 41002 || sc.Proxy.LocalServiceAddress != "127.0.0.1" || sc.Proxy.LocalServicePort != 41001 {
 		t.Errorf("sidecar on %d to %s:%d, want on 41002 to 127.0.0.1:41001", sc.Port, sc.Proxy.LocalServiceAddress, sc.Proxy.LocalServicePort)
 	}
-	if got := sc.Proxy.Config["local_request_timeout_ms"]; got != float64(30000) {
-		t.Errorf("sidecar proxy config local_request_timeout_ms = %v, want the job's 30000", got)
+	// The profile's service-defaults decides how long the sidecar waits for
+	// the service: a value in the job would override it.
+	if got, set := sc.Proxy.Config["local_request_timeout_ms"]; set {
+		t.Errorf("sidecar proxy config local_request_timeout_ms = %v, want none (the mesh profile sets it)", got)
 	}
 	// disable_default_tcp_check = true: only Nomad's alias check.
 	if len(sc.Checks) != 1 || sc.Checks[0].AliasService != reg.ID {

@@ -1,6 +1,6 @@
-# resilient: least request. Of two instances picked at random, the one with
+# resilient: least request. Of four instances picked at random, the one with
 # fewer requests in flight gets the next one, so a slow instance, whose
-# requests pile up, is picked less.
+# requests pile up, is picked less: under load, seldom.
 Kind = "service-resolver"
 Name = "lobsters-popularity"
 Meta = {
@@ -10,6 +10,6 @@ ConnectTimeout = "1s"
 LoadBalancer = {
   Policy = "least_request"
   LeastRequestConfig = {
-    ChoiceCount = 2
+    ChoiceCount = 4
   }
 }

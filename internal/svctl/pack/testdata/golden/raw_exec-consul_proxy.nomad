@@ -94,12 +94,9 @@ job "lobsters-popularity-lobpop_v1-1a2b3c" {
           proxy {
             local_service_address = "127.0.0.1"
             local_service_port    = 5000
-
-            # Envoy's default route timeout (15 s) would cut the slow version's
-            # answers at this sidecar; the monolith's route allows 30 s.
-            config {
-              local_request_timeout_ms = 30000
-            }
+            # How long this sidecar waits for the service (its
+            # local_request_timeout_ms) is the mesh profile's: envoy/profiles,
+            # service-defaults of the service. A value here would override it.
           }
         }
 

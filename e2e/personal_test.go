@@ -1,0 +1,208 @@
+package e2e
+
+import (
+	"errors"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"microwizard/internal/tutorial"
+	"microwizard/lobsters/seed"
+)
+
+// baggageClient is a client whose requests carry the baggage header value.
+func baggageClient(value string) *http.Client {
+	return &http.Client{Timeout: 60 * time.Second, Transport: baggageTransport(value)}
+}
+
+type baggageTransport string
+
+func (b baggageTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Baggage", string(b))
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// versions loads /popular n times with client, conc at a time, and counts
+// the answers by version; a failed load fails the test.
+func (c *cluster) versions(client *http.Client, n, conc int) map[string]int {
+	c.t.Helper()
+	var (
+		mu     sync.Mutex
+		byV    = map[string]int{}
+		failed []page
+		wg     sync.WaitGroup
+		next   = make(chan struct{})
+	)
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range next {
+				p := fetchPage(client, c.web+"/popular")
+				mu.Lock()
+				if p.ok() {
+					byV[p.Version]++
+				} else {
+					failed = append(failed, p)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for k := 0; k < n; k++ {
+		next <- struct{}{}
+	}
+	close(next)
+	wg.Wait()
+	if len(failed) > 0 {
+		c.t.Fatalf("%d of %d loads failed, the first: %v", len(failed), n, failed[0])
+	}
+	return byV
+}
+
+// steadyLoad loads /popular at rate requests a second, taking the clients in
+// turn, until finish, which waits for the loads in flight and returns them
+// all.
+type steadyLoad struct {
+	stop  chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	pages []page
+}
+
+func (c *cluster) loadAt(rate int, clients ...*http.Client) *steadyLoad {
+	l := &steadyLoad{stop: make(chan struct{})}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		tick := time.NewTicker(time.Second / time.Duration(rate))
+		defer tick.Stop()
+		for k := 0; ; k++ {
+			select {
+			case <-l.stop:
+				return
+			case <-tick.C:
+			}
+			client := clients[k%len(clients)]
+			l.wg.Add(1)
+			go func() {
+				defer l.wg.Done()
+				p := fetchPage(client, c.web+"/popular")
+				l.mu.Lock()
+				l.pages = append(l.pages, p)
+				l.mu.Unlock()
+			}()
+		}
+	}()
+	return l
+}
+
+func (l *steadyLoad) finish() []page {
+	close(l.stop)
+	l.wg.Wait()
+	return l.pages
+}
+
+// noneFailed fails the test if a load of the run failed.
+func noneFailed(t *testing.T, during string, pages []page) {
+	t.Helper()
+	for _, p := range pages {
+		if !p.ok() {
+			t.Fatalf("a load failed during %s: %v", during, p)
+		}
+	}
+	t.Logf("%s: %d loads at 50/s, none failed", during, len(pages))
+}
+
+// svctlFails runs svctl expecting it to refuse, with exit status code and a
+// message holding want.
+func (c *cluster) svctlFails(code int, want string, args ...string) {
+	c.t.Helper()
+	out, err := c.try(filepath.Join(c.bin, "svctl"), args...)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != code || !strings.Contains(out, want) {
+		c.t.Fatalf("svctl %s: %v, want exit status %d saying %q:\n%s", strings.Join(args, " "), err, code, want, out)
+	}
+}
+
+// modes returns svctl ps's mode of each version.
+func (c *cluster) modes() map[string]string {
+	m := map[string]string{}
+	for _, r := range c.instances() {
+		m[r.Name] = r.Mode
+	}
+	return m
+}
+
+// TestPersonalVersionOnNomad: svctl run --private on real Nomad. Plain
+// requests never reach the private version and requests whose baggage names
+// it always do; promote and stop take effect live under 50 requests a second
+// with no failed request; with it stopped, requests naming it get the
+// shared version.
+func TestPersonalVersionOnNomad(t *testing.T) {
+	c := newCluster(t, seed.Small)
+	for i := 0; i < 3; i++ {
+		c.svctl("run", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
+	}
+	if err := tutorial.MakeSlowIn(c.repo); err != nil {
+		t.Fatal(err)
+	}
+	out := c.svctl("run", "-private", "lobsters-popularity", "lobpop_v2", "UNCOMMITTED_COPY")
+	if !strings.Contains(out, "lobpop_v2 is private") {
+		t.Fatalf("svctl run -private did not say the version is private:\n%s", out)
+	}
+	if m := c.modes(); m["lobpop_v2"] != "private" || m["lobpop_v1"] != "shared" {
+		t.Fatalf("svctl ps modes = %v, want lobpop_v2 private and lobpop_v1 shared", m)
+	}
+
+	mine := baggageClient("svctl-version=lobpop_v2")
+	if got := c.versions(c.client, 300, 8); got["lobpop_v1"] != 300 {
+		t.Fatalf("300 plain loads reached %v, want all on lobpop_v1", got)
+	}
+	if got := c.versions(mine, 300, 4); got["lobpop_v2"] != 300 {
+		t.Fatalf("300 loads naming lobpop_v2 reached %v, want all on it", got)
+	}
+	amid := baggageClient("userId=alice,svctl-version=lobpop_v2;ttl=60, isProduction=false")
+	if got := c.versions(amid, 20, 4); got["lobpop_v2"] != 20 {
+		t.Fatalf("20 loads naming lobpop_v2 among other members reached %v, want all on it", got)
+	}
+
+	// Bad input changes nothing.
+	c.svctlFails(2, "lobpop_v2 is private", "run", "lobsters-popularity", "lobpop_v2", "UNCOMMITTED_COPY")
+	c.svctlFails(2, "already serves everyone", "run", "-private", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
+	c.svctlFails(1, "no running instances named", "promote", "lobpop_v9")
+	if n := len(c.instances()); n != 4 {
+		t.Fatalf("%d instances after the refused commands, want 4", n)
+	}
+
+	load := c.loadAt(50, c.client, mine)
+	time.Sleep(time.Second)
+	out = c.svctl("promote", "lobpop_v2")
+	time.Sleep(2 * time.Second)
+	noneFailed(t, "svctl promote lobpop_v2", load.finish())
+	if !strings.Contains(out, "lobpop_v2 is shared") {
+		t.Fatalf("svctl promote said:\n%s", out)
+	}
+	if m := c.modes(); m["lobpop_v2"] != "shared" {
+		t.Fatalf("svctl ps modes after promote = %v, want lobpop_v2 shared", m)
+	}
+	if got := c.versions(c.client, 60, 4); got["lobpop_v2"] == 0 {
+		t.Fatalf("after promote, 60 plain loads reached %v, want some on lobpop_v2", got)
+	}
+
+	load = c.loadAt(50, c.client, mine)
+	time.Sleep(time.Second)
+	out = c.svctl("stop", "lobpop_v2")
+	noneFailed(t, "svctl stop lobpop_v2", load.finish())
+	if !strings.Contains(out, "removed the personal route of lobpop_v2") {
+		t.Fatalf("svctl stop did not remove the personal route:\n%s", out)
+	}
+	if got := c.versions(mine, 30, 4); got["lobpop_v1"] != 30 {
+		t.Fatalf("with lobpop_v2 stopped, 30 loads naming it reached %v, want all on lobpop_v1", got)
+	}
+}
