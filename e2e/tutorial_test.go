@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"net/http"
+	"net/http/cookiejar"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -138,6 +140,37 @@ func TestTutorial(t *testing.T) {
 	}
 	if got := len(c.instances()); got != 3 {
 		t.Fatalf("%d instances after stop, want 3", got)
+	}
+
+	t.Log("step 10: lobpop_v2 again, private: only loads that name it reach it")
+	out = c.svctl("run", "-private", "lobsters-popularity", "lobpop_v2", "UNCOMMITTED_COPY")
+	if !strings.Contains(out, "lobpop_v2 is private") {
+		t.Fatalf("svctl run -private did not say lobpop_v2 is private:\n%s", out)
+	}
+	for i := 0; i < 12; i++ {
+		if p := c.popular(); !p.ok() || p.Version != "lobpop_v1" {
+			t.Fatalf("a plain load with lobpop_v2 private: %v", p)
+		}
+	}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser := &http.Client{Timeout: 60 * time.Second, Jar: jar}
+	for _, path := range []string{"/popular?svctl-version=lobpop_v2", "/popular"} {
+		if p := fetchPage(browser, c.web+path); !p.ok() || p.Version != "lobpop_v2" {
+			t.Fatalf("%s in a browser that chose lobpop_v2: %v", path, p)
+		}
+	}
+	if p := fetchPage(baggageClient("svctl-version=lobpop_v2"), c.web+"/popular"); !p.ok() || p.Version != "lobpop_v2" {
+		t.Fatalf("a load with the baggage member svctl-version=lobpop_v2: %v", p)
+	}
+	if p := fetchPage(browser, c.web+"/popular?svctl-version="); !p.ok() || p.Version != "lobpop_v1" {
+		t.Fatalf("after clear, the browser got %v, want lobpop_v1", p)
+	}
+	out = c.svctl("stop", "lobpop_v2")
+	if !strings.Contains(out, "removed the personal route of lobpop_v2") {
+		t.Fatalf("svctl stop lobpop_v2 did not remove its personal route:\n%s", out)
 	}
 }
 

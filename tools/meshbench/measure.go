@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"microwizard/internal/meshlab"
+	"microwizard/internal/svctl/mesh"
 )
 
 // What counts as a slow /popular load, and the pauses between runs.
@@ -29,12 +30,17 @@ type bench struct {
 	client *http.Client
 }
 
+// privateVersion is a private version run beside the others while the
+// resilient profile is measured; no plain load may reach it.
+const privateVersion = "lobpop_mine"
+
 // measure fills r. With three lobpop_v1 instances: /popular's latency with
 // and without the mesh. With a lobpop_v2 beside them: the slow share under
 // the tutorial profile. With lobpop_v2 alone, so that every /popular is slow:
 // other pages idle and while /popular is flooded. With three lobpop_v1 again:
 // the slow share under the resilient profile, just switched live and once the
-// monolith's connections from before the switch are gone.
+// monolith's connections from before the switch are gone, with a private
+// version (personal routing) beside them.
 //
 // The flood runs before the switch to resilient: a live switch back would
 // leave the monolith's connections on the resilient listener.
@@ -69,6 +75,14 @@ func (b *bench) measure(ctx context.Context, r *results) error {
 		return err
 	}
 	if _, err := b.addFast(ctx); err != nil {
+		return err
+	}
+	// Personal routing configured, as a developer's private version makes
+	// it: the resilient figures hold with the routes and subsets it adds.
+	if err := b.lab.SetMode(ctx, privateVersion, mesh.Private); err != nil {
+		return err
+	}
+	if _, err := b.lab.AddInstance(ctx, privateVersion, b.lab.EfficientBinary()); err != nil {
 		return err
 	}
 	if err := b.shareRun(ctx, r, "resilient, just switched live", "resilient", false); err != nil {
