@@ -161,6 +161,10 @@ func TestPersonalVersionOnNomad(t *testing.T) {
 	}
 
 	mine := baggageClient("svctl-version=lobpop_v2")
+	// Healthy in Consul, it reaches the monolith's Envoy a moment later.
+	c.waitFor("lobpop_v2 answering loads that name it", 30*time.Second, func() bool {
+		return fetchPage(mine, c.web+"/popular").Version == "lobpop_v2"
+	})
 	if got := c.versions(c.client, 300, 8); got["lobpop_v1"] != 300 {
 		t.Fatalf("300 plain loads reached %v, want all on lobpop_v1", got)
 	}

@@ -3,16 +3,15 @@ package lobsters_test
 import (
 	"context"
 	"database/sql"
-	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"microwizard/internal/testenv/chromiumtest"
 	"microwizard/internal/testenv/mariadbtest"
 	"microwizard/lobsters"
 )
@@ -188,18 +187,9 @@ func get(t testing.TB, srv *httptest.Server, path string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-var (
-	tagRE   = regexp.MustCompile(`(?s)<[^>]*>`)
-	spaceRE = regexp.MustCompile(`\s+`)
-	headRE  = regexp.MustCompile(`(?s)<head>.*</head>`)
-)
-
 // visibleText is roughly what a person reads on a page: no head, no tags,
 // entities decoded, whitespace collapsed.
-func visibleText(page string) string {
-	page = headRE.ReplaceAllString(page, " ")
-	return strings.TrimSpace(spaceRE.ReplaceAllString(html.UnescapeString(tagRE.ReplaceAllString(page, " ")), " "))
-}
+func visibleText(page string) string { return chromiumtest.VisibleText(page) }
 
 // inOrder fails the test unless each of want appears in text, in order.
 func inOrder(t testing.TB, text string, want ...string) {

@@ -2,13 +2,17 @@ package meshlab_test
 
 import (
 	"context"
+	"html"
 	"net/http"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"microwizard/internal/meshlab"
 	"microwizard/internal/svctl/mesh"
+	"microwizard/internal/testenv/chromiumtest"
 	"microwizard/lobsters/seed"
 )
 
@@ -153,5 +157,54 @@ func TestPersonalVersion(t *testing.T) {
 	}
 	if got := loads(t, lab, mine, 20, 4); got["lobpop_v1"] != 20 {
 		t.Errorf("with lobpop_v2's route removed, loads naming it reached %v, want all 20 on lobpop_v1", got)
+	}
+}
+
+// TestPersonalVersionInABrowser: in Chromium, ?svctl-version=lobpop_v2 on
+// /popular shows the banner and lobpop_v2's instance, through the real mesh;
+// the cookie keeps it on the next load; the banner's clear link returns to
+// the shared version. Screenshots of each step are saved.
+func TestPersonalVersionInABrowser(t *testing.T) {
+	b := chromiumtest.New(t)
+	b.KeepProfile()
+	lab := newLab(t, seed.Small)
+	ctx := context.Background()
+	shared := addInstances(t, lab, 1, "lobpop_v1", lab.EfficientBinary())[0]
+	if err := lab.SetMode(ctx, "lobpop_v2", mesh.Private); err != nil {
+		t.Fatal(err)
+	}
+	private := addInstances(t, lab, 1, "lobpop_v2", lab.EfficientBinary())[0]
+
+	text := b.Visit(lab.MonolithURL()+"/popular", "mesh-plain")
+	wantInOrder(t, text, "Service ID: lobpop_v1 · instance "+shared.AllocID)
+	dom := b.VisitDOM(lab.MonolithURL()+"/popular?svctl-version=lobpop_v2", "mesh-private-chosen")
+	wantInOrder(t, chromiumtest.VisibleText(dom), "viewing lobpop_v2 · clear", "Service ID: lobpop_v2 · instance "+private.AllocID)
+	text = b.Visit(lab.MonolithURL()+"/popular", "mesh-private-kept")
+	wantInOrder(t, text, "viewing lobpop_v2 · clear", "Service ID: lobpop_v2 · instance "+private.AllocID)
+
+	clear := clearRE.FindStringSubmatch(dom)
+	if clear == nil {
+		t.Fatalf("no clear link on the page:\n%s", dom)
+	}
+	text = b.Visit(lab.MonolithURL()+html.UnescapeString(clear[1]), "mesh-private-cleared")
+	wantInOrder(t, text, "Service ID: lobpop_v1 · instance "+shared.AllocID)
+	if strings.Contains(text, "viewing") {
+		t.Errorf("after clear the page still shows the banner:\n%s", text)
+	}
+}
+
+// clearRE finds the banner's clear link.
+var clearRE = regexp.MustCompile(`<a[^>]*href="([^"]*svctl-version=[^"]*)"[^>]*>\s*clear\s*</a>`)
+
+// wantInOrder fails the test unless each of want appears in text, in order.
+func wantInOrder(t *testing.T, text string, want ...string) {
+	t.Helper()
+	rest := text
+	for _, w := range want {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			t.Fatalf("%q not found (in order %q) in the page:\n%s", w, want, text)
+		}
+		rest = rest[i+len(w):]
 	}
 }
