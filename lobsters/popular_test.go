@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -106,6 +108,40 @@ func TestPopularWhenTheProxyHasNoUpstream(t *testing.T) {
 			status, body, text := popularPage(t, proxy.URL+"/")
 			noServicesAvailable(t, status, body, text)
 		})
+	}
+}
+
+// When the proxy answers in the instances' place once (a retry Envoy would
+// not make, an instance that just left), the monolith tries once more and
+// shows the instance's answer.
+func TestPopularTriesOnceMoreWhenTheProxyAnswers(t *testing.T) {
+	t.Parallel()
+	db := seeded(t)
+	svc := realService(t, db.DB, "lobpop_v1")
+	target, err := url.Parse(svc.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	var calls atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusGatewayTimeout)
+			_, _ = w.Write([]byte("upstream request timeout"))
+			return
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	srv := startApp(t, db.DB, testConfig(proxy.URL+"/"))
+	status, body := get(t, srv, "/popular")
+	text := visibleText(body)
+	if status != http.StatusOK || !strings.Contains(text, "Service ID: lobpop_v1") {
+		t.Fatalf("after one 504 from the proxy the page is %d:\n%s", status, text)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("the monolith called the proxy %d times, want 2", n)
 	}
 }
 

@@ -229,22 +229,26 @@ func (l *Lab) UpstreamRequests(ctx context.Context) (map[string]uint64, error) {
 func (l *Lab) EfficientBinary() string { return l.efficient }
 
 // SetProfile applies the mesh's config entries with profile, live, and
-// returns once the monolith's Envoy has taken the new configuration.
-//
-// As on Nomad, connections the monolith already holds to its upstream
-// listener keep the listener configuration they were opened under: Envoy
-// replaces the listener's filter chain in place and drains the old one
-// gradually over its drain time (600 s by default), and the monolith keeps its
-// idle connections for a minute. UpstreamRequests tells which configuration
-// served the monolith's calls.
+// returns once every sidecar (the monolith's and the instances') has taken
+// the new configuration. The profiles are plain config entries: routes and
+// clusters change under the connections the monolith holds, which serve its
+// next calls with them. UpstreamRequests tells which listener served them.
 func (l *Lab) SetProfile(ctx context.Context, profile string) error {
 	before, err := mesh.ActiveProfile(l.Consul.Client)
 	if err != nil {
 		return err
 	}
-	versions, err := l.monolith.sidecar.configVersions(ctx)
-	if err != nil {
-		return err
+	l.mu.Lock()
+	sidecars := []*sidecar{l.monolith.sidecar}
+	for _, i := range l.instances {
+		sidecars = append(sidecars, i.alloc.sidecar)
+	}
+	l.mu.Unlock()
+	versions := make([]string, len(sidecars))
+	for k, s := range sidecars {
+		if versions[k], err = s.configVersions(ctx); err != nil {
+			return err
+		}
 	}
 	if _, err := mesh.Apply(l.Consul.Client, l.opts.EnvoyDir, profile); err != nil {
 		return fmt.Errorf("apply the mesh profile %s: %w", profile, err)
@@ -253,16 +257,23 @@ func (l *Lab) SetProfile(ctx context.Context, profile string) error {
 		return nil
 	}
 	l.logf("mesh profile %s applied", profile)
-	return l.waitConfigSettled(ctx, versions)
+	// Every sidecar takes its part: the monolith's its routes and balancing,
+	// each instance's its own request timeout.
+	for k, s := range sidecars {
+		if err := waitConfigSettled(ctx, s, versions[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// waitConfigSettled waits until the monolith's Envoy has had an update of its
+// waitConfigSettled waits until the sidecar has had an update of its
 // listeners, clusters or routes since before, and none for a second.
-func (l *Lab) waitConfigSettled(ctx context.Context, before string) error {
+func waitConfigSettled(ctx context.Context, s *sidecar, before string) error {
 	const quiet = time.Second
 	last, changedAt := before, time.Now()
-	return poll(ctx, 30*time.Second, l.monolith.sidecar.proc, func() (bool, error) {
-		now, err := l.monolith.sidecar.configVersions(ctx)
+	return poll(ctx, 30*time.Second, s.proc, func() (bool, error) {
+		now, err := s.configVersions(ctx)
 		if err != nil {
 			return false, err
 		}
@@ -270,7 +281,7 @@ func (l *Lab) waitConfigSettled(ctx context.Context, before string) error {
 			last, changedAt = now, time.Now()
 		}
 		return last != before && time.Since(changedAt) >= quiet, nil
-	}, func() string { return "the monolith's Envoy did not take the new profile" })
+	}, func() string { return "a sidecar did not take the new profile" })
 }
 
 // Close stops every process the lab started, without draining, and removes
