@@ -52,6 +52,7 @@ var (
 	synthRun   = run{"./internal/svctl/snapshot", "^BenchmarkCopy10kFiles$", "3x"}
 	deployRun  = run{"./e2e", "^BenchmarkDeploy$", "1x"}
 	clusterRun = run{"./e2e", "^BenchmarkRunRemoteVsLocal$", "1x"}
+	watchRun   = run{"./e2e", "^BenchmarkWatch$", "1x"}
 	publishRun = run{"./internal/svctl/artifacts", "^BenchmarkPublish$", "3x"}
 	lessThan   = func(max float64) func(float64) bool { return func(v float64) bool { return v < max } }
 	atLeast    = func(min float64) func(float64) bool { return func(v float64) bool { return v >= min } }
@@ -75,6 +76,9 @@ var figures = []figure{
 	{"svctl run: submit to healthy in Consul", deployRun, "BenchmarkDeploy", "submit-to-healthy-s", 1, "s", "", nil},
 	{"svctl run: to the first /popular answer from it", deployRun, "BenchmarkDeploy", "run-to-first-answer-s", 1, "s", "< 3 s", lessThan(3)},
 	{"svctl stop: to the last request it served", deployRun, "BenchmarkDeploy", "stop-to-quiet-s", 1, "s", "", nil},
+	{"svctl watch: a saved edit to the first /popular answer from the new code", watchRun, "BenchmarkWatch", "watch-edit-to-answer-s", 1, "s", "", nil},
+	{"svctl run of the same kind of change: to the first answer from it", watchRun, "BenchmarkWatch", "run-to-answer-s", 1, "s", "", nil},
+	{"svctl watch / svctl run, to the first answer (same run)", watchRun, "BenchmarkWatch", "watch-vs-run-x", 1, "×", "≤ 1.3×", atMost(1.3)},
 	{"svctl run to the first answer, local dev agent", clusterRun, "BenchmarkRunRemoteVsLocal", "local-s", 1, "s", "", nil},
 	{"svctl run to the first answer, a cluster node (published, fetched)", clusterRun, "BenchmarkRunRemoteVsLocal", "remote-s", 1, "s", "", nil},
 	{"svctl run to the first answer, cluster node / local (same run)", clusterRun, "BenchmarkRunRemoteVsLocal", "remote/local", 1, "×", "≤ 1.3×", atMost(1.3)},

@@ -43,7 +43,8 @@ before anything happens (exit 2); a run that fails leaves nothing behind.`,
 		maxUntracked := fs.Int64("max-untracked", snapshot.DefaultMaxUntracked>>20, "the largest untracked file UNCOMMITTED_COPY takes, in MB (0: no limit)")
 		private := fs.Bool("private", false, "run a private version: only requests whose baggage names NAME reach it (svctl-version=NAME)")
 		return func(ctx context.Context, pos []string, out streams) error {
-			return runInstance(ctx, pos, vars, runOptions{timeout: *timeout, publish: *publish, maxUntracked: *maxUntracked << 20, private: *private}, out)
+			_, err := runInstance(ctx, pos, vars, runOptions{timeout: *timeout, publish: *publish, maxUntracked: *maxUntracked << 20, private: *private}, out)
+			return err
 		}
 	},
 }
@@ -58,62 +59,62 @@ type runOptions struct {
 
 // runInstance is `svctl run`: check input → agents and target → snapshot →
 // build → publish (for a cluster) → render → submit and follow → report.
-func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptions, out streams) (err error) {
+func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptions, out streams) (jobID string, err error) {
 	r, err := newRequest(ctx, pos, vars)
 	if err != nil {
-		return err
+		return "", err
 	}
 	store, err := artifacts.FromEnv()
 	if err != nil {
-		return usageError{err.Error()}
+		return "", usageError{err.Error()}
 	}
 	// The agents next: with them down nothing is copied or built.
 	nc, cc, err := agents.Both()
 	if err != nil {
-		return err
+		return "", err
 	}
 	// Without the service's mesh config Envoy would balance connections,
 	// not requests.
 	if err := mesh.CheckApplied(cc, r.Service); err != nil {
-		return err
+		return "", err
 	}
 	d := deploy.New(nc, cc, out.stdout)
 	versions, err := checkMode(d, cc, r.Service, r.Name, opts.private)
 	if err != nil {
-		return err
+		return "", err
 	}
 	tgt, err := chooseTarget(d, r.Request, store, opts.publish)
 	if err != nil {
-		return err
+		return "", err
 	}
 	fmt.Fprintf(out.stdout, "==> %s\n", tgt.why)
 	if tgt.store != nil {
 		if err := tgt.store.Check(ctx); err != nil {
-			return fmt.Errorf("%w; nothing was built or submitted", err)
+			return "", fmt.Errorf("%w; nothing was built or submitted", err)
 		}
 	}
 	sidecar, err := chooseSidecar(tgt, r.Request, out.stdout)
 	if err != nil {
-		return err
+		return "", err
 	}
 	chosen := tgt.values()
 	maps.Copy(chosen, sidecar)
 	if _, err := r.Render(r.planned(tgt.store != nil), chosen); err != nil {
-		return &run.InputError{Msg: err.Error()}
+		return "", &run.InputError{Msg: err.Error()}
 	}
 
 	if err := ensureDataDir(r.ws.DataDir); err != nil {
-		return err
+		return "", err
 	}
 	if err := os.MkdirAll(r.dir(), 0o700); err != nil {
-		return fmt.Errorf("create the run's directory: %w", err)
+		return "", fmt.Errorf("create the run's directory: %w", err)
 	}
 	// gc leaves a run alone while it holds this lock (until it has
 	// submitted its job, or failed), and only collects the runs of the
 	// cluster it asks.
 	unlock, err := lockRun(r.dir())
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer unlock()
 	// From here on the run makes things: a failure removes them all.
@@ -124,35 +125,35 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 	}()
 	snap, err := takeSnapshot(ctx, r, opts.maxUntracked, out)
 	if err != nil {
-		return err
+		return "", err
 	}
 	fmt.Fprintf(out.stdout, "==> building %s from %s\n", r.Pack.Build.Package, snap.Dir)
 	build, err := buildService(ctx, r, snap, tgt.platform)
 	if err != nil {
-		return err
+		return "", err
 	}
 	built := run.Built{SourceDir: snap.Dir, Commit: snap.Commit, Binary: build.Binary}
 	var published time.Duration
 	if tgt.store != nil {
 		start := time.Now()
 		if built, err = publish(ctx, tgt.store, r, snap, build, tgt.driver == "docker", out); err != nil {
-			return err
+			return "", err
 		}
 		published = time.Since(start)
 	}
 	job, err := r.Render(built, chosen)
 	if err != nil {
-		return err
+		return "", err
 	}
 	jobPath := filepath.Join(r.dir(), "job.nomad.hcl")
 	if err := os.WriteFile(jobPath, []byte(job), 0o600); err != nil { // it may hold a DSN
-		return fmt.Errorf("keep the rendered job: %w", err)
+		return "", fmt.Errorf("keep the rendered job: %w", err)
 	}
 	fmt.Fprintf(out.stdout, "==> rendered job: %s\n", jobPath)
 	if opts.private {
 		// Out of general rotation before its first instance is registered.
 		if err := mesh.SetMode(cc, envoyDir(r.ws), r.Service, r.Name, mesh.Private); err != nil {
-			return fmt.Errorf("route %s privately: %w; nothing was submitted", r.Name, err)
+			return "", fmt.Errorf("route %s privately: %w; nothing was submitted", r.Name, err)
 		}
 		fmt.Fprintf(out.stdout, "==> %s is private: routed only on the baggage member %s=%s\n", r.Name, personal.Member, r.Name)
 		if _, had := versions[r.Name]; !had {
@@ -170,12 +171,12 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 		// The store held other bytes under the build's key: take them out,
 		// so that the next run uploads the build again.
 		if rerr := tgt.store.Remove(context.WithoutCancel(ctx), herr.RefusedArtifact); rerr != nil {
-			return fmt.Errorf("%w\n(removing the refused object failed too: %v)", err, rerr)
+			return "", fmt.Errorf("%w\n(removing the refused object failed too: %v)", err, rerr)
 		}
-		return fmt.Errorf("%w\n==> removed the refused object from the store; run again to upload the build anew", err)
+		return "", fmt.Errorf("%w\n==> removed the refused object from the store; run again to upload the build anew", err)
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
 	fmt.Fprintf(out.stdout, "\n%s %s is running: job %s, allocation %s, at %s\n", r.Service, r.Name, inst.JobID, run.ShortID(inst.AllocID), inst.Address)
 	if opts.private {
@@ -183,7 +184,7 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 	}
 	fmt.Fprintf(out.stdout, "timings: copy %s, build %s, publish %s, submit to healthy %s, total %s\n",
 		round(snap.Took), round(build.Duration), round(published), round(inst.Elapsed), round(snap.Took+build.Duration+published+inst.Elapsed))
-	return nil
+	return inst.JobID, nil
 }
 
 // forgetIfGone takes away the personal route a failed private run gave a

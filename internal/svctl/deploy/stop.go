@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -155,4 +156,48 @@ func terminal(a *nomad.AllocationListStub) bool {
 		return true
 	}
 	return false
+}
+
+// Allocations returns the live allocations (desired to run) of every job
+// named name, oldest job first, or a NotFoundError when no job has that name.
+func (c *Client) Allocations(name string) ([]*nomad.AllocationListStub, error) {
+	all, err := c.Jobs("")
+	if err != nil {
+		return nil, err
+	}
+	var out []*nomad.AllocationListStub
+	known, found := []string{}, false
+	for _, j := range all {
+		known = append(known, j.Name)
+		if j.Name != name {
+			continue
+		}
+		found = true
+		allocs, _, err := c.nomad.Jobs().Allocations(j.ID, false, nil)
+		if err != nil {
+			return nil, fmt.Errorf("allocations of %s: %w", j.ID, err)
+		}
+		for _, a := range allocs {
+			if a.DesiredStatus == "run" {
+				out = append(out, a)
+			}
+		}
+	}
+	if !found {
+		sort.Strings(known)
+		return nil, &NotFoundError{Name: name, Known: slices.Compact(known)}
+	}
+	return out, nil
+}
+
+// StopJob stops one job as Stop stops each of a name's: out of Consul
+// first, then its tasks finish what they serve. It returns once the job's
+// allocations have ended and the job is purged.
+func (c *Client) StopJob(ctx context.Context, jobID string) error {
+	c.printf("==> %s: stopping job %q\n", stamp(), jobID)
+	if err := c.remove(ctx, jobID); err != nil {
+		return err
+	}
+	c.printf("    Job %q stopped and purged\n", jobID)
+	return nil
 }

@@ -263,3 +263,27 @@ func TestBuildIgnoresTheUsersGoEnvironment(t *testing.T) {
 		t.Fatalf("a go.work above the snapshot and GOFLAGS broke the build: %v", err)
 	}
 }
+
+func TestInputsAreTheImportedPackagesFiles(t *testing.T) {
+	dir := writeModule(t, map[string]string{"cmd/a": hello})
+	write(t, filepath.Join(dir, "lib", "lib.go"), "package lib\n\nconst X = 1\n")
+	write(t, filepath.Join(dir, "cmd", "b", "main.go"), "package main\n\nimport \"example.com/tiny/lib\"\n\nfunc main() { _ = lib.X }\n")
+	write(t, filepath.Join(dir, "other", "other.go"), "package other\n")
+	in, err := FindInputs(context.Background(), dir, "./cmd/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]bool{
+		filepath.Join(dir, "cmd", "b", "main.go"): true,
+		filepath.Join(dir, "lib", "lib.go"):       true,
+		filepath.Join(dir, "lib", "new.go"):       true, // a file added there
+		filepath.Join(dir, "go.mod"):              true,
+		filepath.Join(dir, "other", "other.go"):   false,
+		filepath.Join(dir, "cmd", "a", "main.go"): false,
+		filepath.Join(dir, "README.md"):           false,
+	} {
+		if got := in.Has(path); got != want {
+			t.Errorf("Has(%s) = %v, want %v", path, got, want)
+		}
+	}
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"microwizard/internal/svctl/agents"
+	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/gobuild"
+	"microwizard/internal/svctl/snapshot"
+	"microwizard/internal/svctl/watch"
+)
+
+// watchQuiet is how long the tree must be quiet after a change before a
+// run: an editor's save is several events.
+const watchQuiet = 300 * time.Millisecond
+
+var watchCommand = &command{
+	name:     "watch",
+	args:     "SERVICE NAME",
+	synopsis: "run NAME from the working tree, and again on every change",
+	help: `
+Runs NAME from UNCOMMITTED_COPY, as svctl run does, then watches the working
+tree (what git does not ignore). On every saved change to a file the service
+is built from (the packages it imports, go.mod, go.sum), it copies and builds
+again: a compile error is shown and the running instance stays; otherwise
+the new copy runs as a new instance of NAME and, once it is healthy, the
+previous one is stopped (it leaves Consul first, so no request fails).
+Ctrl-C leaves the last healthy instance running, and says which; with
+-stop-on-exit it stops it.`,
+	minArgs: 2,
+	maxArgs: 2,
+	setup: func(fs *flag.FlagSet) action {
+		vars := varFlags{}
+		fs.Var(vars, "var", "set a pack variable, key=value (repeatable)")
+		timeout := fs.Duration("timeout", 90*time.Second, "how long to wait for each instance to be healthy in Consul")
+		private := fs.Bool("private", false, "run a private version: only requests whose baggage names NAME reach it")
+		maxUntracked := fs.Int64("max-untracked", snapshot.DefaultMaxUntracked>>20, "the largest untracked file a copy takes, in MB (0: no limit)")
+		publish := fs.Bool("publish", false, "publish each build to the artifact store (SVCTL_ARTIFACTS) even where the nodes are this machine")
+		stopOnExit := fs.Bool("stop-on-exit", false, "stop the last instance on Ctrl-C")
+		return func(ctx context.Context, pos []string, out streams) error {
+			opts := runOptions{timeout: *timeout, publish: *publish, maxUntracked: *maxUntracked << 20, private: *private}
+			return watchAndRun(ctx, pos[0], pos[1], vars, opts, *stopOnExit, out)
+		}
+	},
+}
+
+// watchAndRun is `svctl watch`: run, then run again on every change and
+// stop the instance it replaces.
+func watchAndRun(ctx context.Context, service, name string, vars varFlags, opts runOptions, stopOnExit bool, out streams) error {
+	runPos := []string{service, name, "UNCOMMITTED_COPY"}
+	r, err := newRequest(ctx, runPos, vars) // bad input: refused before anything runs
+	if err != nil {
+		return err
+	}
+	nc, cc, err := agents.Both()
+	if err != nil {
+		return err
+	}
+	d := deploy.New(nc, cc, out.stdout)
+
+	current, err := runInstance(ctx, runPos, vars, opts, out)
+	if err != nil {
+		return err
+	}
+	inputs, err := gobuild.FindInputs(ctx, r.ws.Root, r.Pack.Build.Package)
+	if err != nil {
+		return err
+	}
+	w, err := watch.New(r.ws.Root, func(p string) bool { return inputs.Has(p) }, watchQuiet)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	fmt.Fprintf(out.stdout, "\n==> watching %s (the %d directories %s is built from, go.mod, go.sum); Ctrl-C to end\n", r.ws.Root, inputs.Dirs(), r.Pack.Build.Package)
+
+	for {
+		select {
+		case <-ctx.Done():
+			return leave(d, name, current, stopOnExit, out)
+		case err := <-w.Errors():
+			fmt.Fprintf(out.stderr, "svctl watch: %v\n", err)
+		case paths := <-w.Changes():
+			fmt.Fprintf(out.stdout, "\n==> %s changed: running %s anew\n", relPaths(r.ws.Root, paths), name)
+			next, err := runInstance(ctx, runPos, vars, opts, out)
+			if err != nil {
+				if ctx.Err() != nil {
+					return leave(d, name, current, stopOnExit, out)
+				}
+				fmt.Fprintf(out.stderr, "svctl watch: %v\n==> %s keeps running as job %s; watching for the next change\n", err, name, current)
+				continue
+			}
+			if err := d.StopJob(context.WithoutCancel(ctx), current); err != nil {
+				fmt.Fprintf(out.stderr, "svctl watch: stop the instance it replaces: %v\n", err)
+			}
+			current = next
+			if in, err := gobuild.FindInputs(ctx, r.ws.Root, r.Pack.Build.Package); err == nil {
+				inputs = in // imports may have changed
+			}
+			fmt.Fprintf(out.stdout, "==> %s runs as job %s; watching\n", name, current)
+		}
+	}
+}
+
+// leave ends a watch: the last instance stays, or is stopped.
+func leave(d *deploy.Client, name, jobID string, stop bool, out streams) error {
+	if !stop {
+		fmt.Fprintf(out.stdout, "\n==> left %s running as job %s (`svctl stop %s` removes it)\n", name, jobID, name)
+		return nil
+	}
+	if err := d.StopJob(context.Background(), jobID); err != nil {
+		return err
+	}
+	fmt.Fprintf(out.stdout, "\n==> stopped %s (job %s)\n", name, jobID)
+	return nil
+}
+
+// relPaths names the changed files, relative to root, a few at most.
+func relPaths(root string, paths []string) string {
+	var names []string
+	for _, p := range paths {
+		if rel, err := filepath.Rel(root, p); err == nil {
+			p = rel
+		}
+		names = append(names, p)
+	}
+	if len(names) > 4 {
+		names = append(names[:4], fmt.Sprintf("and %d more", len(names)-4))
+	}
+	return strings.Join(names, ", ")
+}
