@@ -80,7 +80,7 @@ func newSeededDB(size seed.Size) (*sql.DB, string, func(), error) {
 	}
 	cfg.DBName, cfg.ParseTime = name, true
 	dsn := cfg.FormatDSN()
-	db, err := OpenDB(dsn)
+	db, err := OpenDB(dsn, 8)
 	if err == nil {
 		_, err = schema.Migrate(ctx, db)
 	}
@@ -150,7 +150,7 @@ const frontPageSQL = `SELECT s.short_id, s.title, s.comments_count, u.username
 func monolithPool(b *testing.B) *sql.DB {
 	b.Helper()
 	benchDB(b)
-	db, err := OpenDB(benchData.dsn)
+	db, err := OpenDB(benchData.dsn, 8)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -16,14 +17,19 @@ const (
 	DefaultShutdownTimeout = 30 * time.Second
 )
 
-// The connection pool: bounded, so a slow query cannot open connection after
-// connection, and recycled, so a restarted database is picked up again. (Two
-// connections were tried as a bulkhead for the slow version: other pages
-// slowed about as much, and more of the slow version's own requests timed out
-// queueing for a connection; see README, Benchmarks.)
+// DefaultDBConns is the service's share of the database: the connections
+// its queries may hold at once (its /health has one of its own). One is the
+// bulkhead that keeps a slow version harmless to the rest of the site on a
+// 2-core machine: whatever it runs, it keeps at most one database thread (and
+// its own loop) busy, so the other core stays the site's. Measured with four
+// inefficientQuery loops in flight, a front-page query's p99 stayed at its
+// idle figure with one connection and tripled with two; the slow version's
+// own requests queue instead (README, Benchmarks).
+const DefaultDBConns = 1
+
+// The connection pool is recycled, so a restarted database is picked up
+// again.
 const (
-	maxOpenConns    = 8
-	maxIdleConns    = 8
 	connMaxLifetime = 5 * time.Minute
 	connMaxIdleTime = 1 * time.Minute
 )
@@ -35,6 +41,7 @@ type Config struct {
 	RequestTimeout  time.Duration // POPULARITY_REQUEST_TIMEOUT: deadline of a request to /
 	HealthTimeout   time.Duration // POPULARITY_HEALTH_TIMEOUT: deadline of the /health ping
 	ShutdownTimeout time.Duration // POPULARITY_SHUTDOWN_TIMEOUT: wait for in-flight requests on shutdown
+	DBConns         int           // POPULARITY_DB_CONNS: connections the queries may hold at once
 	Version         string        // SERVICE_VERSION: deploy name, e.g. "lobpop_v1"
 	Instance        string        // SERVICE_INSTANCE, else NOMAD_ALLOC_ID, else the host name
 }
@@ -50,6 +57,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if _, err := mysql.ParseDSN(cfg.DSN); err != nil {
 		return Config{}, fmt.Errorf("LOBSTERS_DSN: %w", err)
+	}
+	cfg.DBConns = DefaultDBConns
+	if v := getenv("POPULARITY_DB_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return Config{}, fmt.Errorf("POPULARITY_DB_CONNS: want a number of connections, at least 1, got %q", v)
+		}
+		cfg.DBConns = n
 	}
 	for _, d := range []struct {
 		env  string
@@ -73,15 +88,15 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 // version and instance.
 func (c Config) Identity() Identity { return NewIdentity(c.Version, c.Instance) }
 
-// OpenDB opens the bounded connection pool for dsn. It does not connect: the
-// first query or ping does.
-func OpenDB(dsn string) (*sql.DB, error) {
+// OpenDB opens a connection pool for dsn bounded to conns connections. It
+// does not connect: the first query or ping does.
+func OpenDB(dsn string, conns int) (*sql.DB, error) {
 	db, err := sql.Open("mysql", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	db.SetMaxOpenConns(maxOpenConns)
-	db.SetMaxIdleConns(maxIdleConns)
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	db.SetConnMaxLifetime(connMaxLifetime)
 	db.SetConnMaxIdleTime(connMaxIdleTime)
 	return db, nil

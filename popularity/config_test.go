@@ -24,6 +24,7 @@ func TestConfigDefaults(t *testing.T) {
 		RequestTimeout:  30 * time.Second,
 		HealthTimeout:   time.Second,
 		ShutdownTimeout: 30 * time.Second,
+		DBConns:         1,
 		Version:         "",
 		Instance:        hostname(),
 	}
@@ -43,6 +44,7 @@ func TestConfigFromEnvironment(t *testing.T) {
 		"POPULARITY_REQUEST_TIMEOUT":  "12s",
 		"POPULARITY_HEALTH_TIMEOUT":   "250ms",
 		"POPULARITY_SHUTDOWN_TIMEOUT": "1m",
+		"POPULARITY_DB_CONNS":         "3",
 		"SERVICE_VERSION":             "lobpop_v2",
 		"SERVICE_INSTANCE":            "instance-7",
 		"NOMAD_ALLOC_ID":              "alloc-ignored",
@@ -53,7 +55,7 @@ func TestConfigFromEnvironment(t *testing.T) {
 	want := Config{
 		DSN: "u:p@tcp(127.0.0.1:3306)/lobsters", Addr: "0.0.0.0:8080",
 		RequestTimeout: 12 * time.Second, HealthTimeout: 250 * time.Millisecond, ShutdownTimeout: time.Minute,
-		Version: "lobpop_v2", Instance: "instance-7",
+		DBConns: 3, Version: "lobpop_v2", Instance: "instance-7",
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -87,12 +89,27 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 }
 
 func TestOpenDBBoundsThePool(t *testing.T) {
-	db, err := OpenDB(DefaultDSN)
+	db, err := OpenDB(DefaultDSN, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if n := db.Stats().MaxOpenConnections; n != maxOpenConns {
-		t.Fatalf("max open connections %d, want %d", n, maxOpenConns)
+	if n := db.Stats().MaxOpenConnections; n != 3 {
+		t.Fatalf("max open connections %d, want 3", n)
+	}
+}
+
+func TestDBConnsFromEnv(t *testing.T) {
+	cfg, err := ConfigFromEnv(env(nil))
+	if err != nil || cfg.DBConns != DefaultDBConns {
+		t.Fatalf("default DBConns = %d (%v), want %d", cfg.DBConns, err, DefaultDBConns)
+	}
+	if cfg, err := ConfigFromEnv(env(map[string]string{"POPULARITY_DB_CONNS": "4"})); err != nil || cfg.DBConns != 4 {
+		t.Fatalf("POPULARITY_DB_CONNS=4: %d (%v)", cfg.DBConns, err)
+	}
+	for _, bad := range []string{"0", "-1", "two"} {
+		if _, err := ConfigFromEnv(env(map[string]string{"POPULARITY_DB_CONNS": bad})); err == nil || !strings.HasPrefix(err.Error(), "POPULARITY_DB_CONNS: ") {
+			t.Errorf("POPULARITY_DB_CONNS=%q: error %v, want one naming it", bad, err)
+		}
 	}
 }

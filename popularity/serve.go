@@ -20,7 +20,7 @@ const (
 // Run serves the service as cfg describes until ctx is done (main cancels it
 // on SIGTERM or SIGINT), then shuts down gracefully.
 func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
-	db, err := OpenDB(cfg.DSN)
+	db, err := OpenDB(cfg.DSN, cfg.DBConns)
 	if err != nil {
 		return err
 	}
@@ -28,12 +28,11 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	// /health pings on a connection of its own: a burst of slow queries that
 	// holds every pooled connection must not make a working database look
 	// down to Consul.
-	healthDB, err := OpenDB(cfg.DSN)
+	healthDB, err := OpenDB(cfg.DSN, 1)
 	if err != nil {
 		return err
 	}
 	defer healthDB.Close()
-	healthDB.SetMaxOpenConns(1)
 	s := New(db, cfg.Identity())
 	s.QueryTimeout, s.HealthTimeout, s.Logger, s.HealthDB = cfg.RequestTimeout, cfg.HealthTimeout, logger, healthDB
 	defer s.Close()

@@ -225,7 +225,7 @@ func unreachableDB(t *testing.T) *sql.DB {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	db, err := OpenDB("lobsters:lobsters@tcp(" + addr + ")/lobsters?timeout=500ms")
+	db, err := OpenDB("lobsters:lobsters@tcp("+addr+")/lobsters?timeout=500ms", 8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestWithoutADatabaseHealthAndUsersAre503(t *testing.T) {
 // from its own pool: Consul must not take a working instance out.
 func TestHealthHasItsOwnConnection(t *testing.T) {
 	db := mariadbtest.New(t)
-	busy, err := OpenDB(db.DSN)
+	busy, err := OpenDB(db.DSN, 8)
 	if err != nil {
 		t.Fatal(err)
 	}

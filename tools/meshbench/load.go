@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -28,7 +30,8 @@ func newClient(conc int) *http.Client {
 type sample struct {
 	took        time.Duration
 	failed      bool
-	slowVersion bool // /popular answered by lobpop_v2
+	cause       string // why it failed: the page's problem, or the error
+	slowVersion bool   // /popular answered by lobpop_v2
 }
 
 // load runs n requests made by do, conc at a time, and returns them in the
@@ -84,8 +87,9 @@ func getOK(ctx context.Context, client *http.Client, url string) sample {
 
 // stats sums up samples.
 type stats struct {
-	n, failed, over int // over: took longer than the threshold given to summarize
-	bySlow          int // answered by lobpop_v2
+	n, failed, over int            // over: took longer than the threshold given to summarize
+	bySlow          int            // answered by lobpop_v2
+	causes          map[string]int // of the failures, by cause
 	p50, p99        time.Duration
 }
 
@@ -96,6 +100,12 @@ func summarize(ss []sample, threshold time.Duration) stats {
 	for _, s := range ss {
 		if s.failed {
 			st.failed++
+			if s.cause != "" {
+				if st.causes == nil {
+					st.causes = map[string]int{}
+				}
+				st.causes[s.cause]++
+			}
 		}
 		if threshold > 0 && s.took > threshold {
 			st.over++
@@ -108,6 +118,15 @@ func summarize(ss []sample, threshold time.Duration) stats {
 	slices.Sort(d)
 	st.p50, st.p99 = percentile(d, 50), percentile(d, 99)
 	return st
+}
+
+// causesText says why loads failed: "3 × cause; 1 × other".
+func (st stats) causesText() string {
+	var parts []string
+	for _, c := range slices.Sorted(maps.Keys(st.causes)) {
+		parts = append(parts, fmt.Sprintf("%d × %s", st.causes[c], c))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // percentile returns the p-th percentile of sorted d (nearest rank).

@@ -11,6 +11,7 @@ import (
 
 	"microwizard/internal/meshlab"
 	"microwizard/internal/svctl/mesh"
+	"microwizard/lobsters/reader"
 )
 
 // What counts as a slow /popular load, and the pauses between runs.
@@ -201,13 +202,29 @@ func (b *bench) flood(ctx context.Context, fast []*meshlab.Instance, others []st
 	return err
 }
 
+// failureCause says why a /popular load was not a complete page: the
+// notice the page showed, NO SERVICES AVAILABLE, or the reader's error.
+func failureCause(p reader.Page, err error) string {
+	switch {
+	case err != nil:
+		return err.Error()
+	case p.PopularOK():
+		return ""
+	case p.NoService:
+		return "NO SERVICES AVAILABLE"
+	case p.Problem != "":
+		return fmt.Sprintf("%q after %s", p.Problem, p.Took.Round(100*time.Millisecond))
+	}
+	return fmt.Sprintf("status %d", p.Status)
+}
+
 // popular loads /popular n times, conc at a time, and counts the loads over
 // a second and those that failed (not a complete page).
 func (b *bench) popular(ctx context.Context, n, conc int) (stats, error) {
 	b.logf("  %d /popular loads at concurrency %d", n, conc)
 	ss, err := load(ctx, n, conc, func(ctx context.Context, _ int) sample {
 		p, err := b.lab.Get(ctx, b.client, "/popular")
-		return sample{took: p.Took, failed: err != nil || !p.PopularOK(), slowVersion: p.Version == "lobpop_v2"}
+		return sample{took: p.Took, failed: err != nil || !p.PopularOK(), cause: failureCause(p, err), slowVersion: p.Version == "lobpop_v2"}
 	})
 	return summarize(ss, slowThreshold), err
 }

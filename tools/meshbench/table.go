@@ -149,6 +149,9 @@ func (r *results) printRows(out io.Writer) {
 		}{{"sequential", p.seq}, {fmt.Sprintf("concurrency %d", r.conc), p.conc}} {
 			fig := fmt.Sprintf("/popular loads over 1 s, 3 fast + 1 slow instance, %s, %s", p.name, run.label)
 			val := fmt.Sprintf("%.1f %% (%d failed)", run.st.share(), run.st.failed)
+			if run.st.failed > 0 {
+				val = fmt.Sprintf("%.1f %% (%d failed: %s)", run.st.share(), run.st.failed, run.st.causesText())
+			}
 			switch p.profile {
 			case "tutorial":
 				s := run.st.share()
