@@ -50,6 +50,7 @@ var (
 	overRun    = run{"./lobsters", "^BenchmarkPopularOverhead$", "2000x"}
 	copyRun    = run{"./tools/svctl", "^BenchmarkCopyAndBuildThisRepo$", "3x"}
 	synthRun   = run{"./internal/svctl/snapshot", "^BenchmarkCopy10kFiles$", "3x"}
+	growthRun  = run{"./tools/svctl", "^BenchmarkRunGrowth$", "2x"}
 	deployRun  = run{"./e2e", "^BenchmarkDeploy$", "1x"}
 	clusterRun = run{"./e2e", "^BenchmarkRunRemoteVsLocal$", "1x"}
 	watchRun   = run{"./e2e", "^BenchmarkWatch$", "1x"}
@@ -71,10 +72,19 @@ var figures = []figure{
 	{"build the service from the copy (warm cache)", copyRun, "BenchmarkCopyAndBuildThisRepo", "build-s", 1, "s", "", nil},
 	{"copy a synthetic 10,000-file repo (UNCOMMITTED_COPY)", synthRun, "BenchmarkCopy10kFiles/UNCOMMITTED_COPY", "ns/op", secondsPer, "s", "", nil},
 	{"export a synthetic 10,000-file repo (a git ref)", synthRun, "BenchmarkCopy10kFiles/ref", "ns/op", secondsPer, "s", "", nil},
+	{"svctl run's copy, a tree of 200 files", growthRun, "BenchmarkRunGrowth/files=200", "copy-s", 1, "s", "", nil},
+	{"svctl run's copy, a tree of 2,000 files", growthRun, "BenchmarkRunGrowth/files=2000", "copy-s", 1, "s", "", nil},
+	{"svctl run's copy, a tree of 20,000 files", growthRun, "BenchmarkRunGrowth/files=20000", "copy-s", 1, "s", "", nil},
+	{"svctl run's build (key, then go build, warm cache), a tree of 200 files", growthRun, "BenchmarkRunGrowth/files=200", "build-s", 1, "s", "", nil},
+	{"svctl run's build (key, then go build, warm cache), a tree of 2,000 files", growthRun, "BenchmarkRunGrowth/files=2000", "build-s", 1, "s", "", nil},
+	{"svctl run's build (key, then go build, warm cache), a tree of 20,000 files", growthRun, "BenchmarkRunGrowth/files=20000", "build-s", 1, "s", "", nil},
 	{"svctl run: copy", deployRun, "BenchmarkDeploy", "copy-s", 1, "s", "", nil},
 	{"svctl run: build", deployRun, "BenchmarkDeploy", "build-s", 1, "s", "", nil},
 	{"svctl run: submit to healthy in Consul", deployRun, "BenchmarkDeploy", "submit-to-healthy-s", 1, "s", "", nil},
 	{"svctl run: to the first /popular answer from it", deployRun, "BenchmarkDeploy", "run-to-first-answer-s", 1, "s", "< 3 s", lessThan(3)},
+	{"svctl run of an unchanged tree: runs whose build was reused (of 3)", deployRun, "BenchmarkDeploy", "builds-reused", 1, "", "3", atLeast(3)},
+	{"the floor: the same rendered job, built, submitted with nomad, to its first answer", deployRun, "BenchmarkDeploy", "floor-s", 1, "s", "", nil},
+	{"svctl run to the first answer / the floor (same run)", deployRun, "BenchmarkDeploy", "run-vs-floor-x", 1, "×", "≤ 1.3×", atMost(1.3)},
 	{"svctl stop: to the last request it served", deployRun, "BenchmarkDeploy", "stop-to-quiet-s", 1, "s", "", nil},
 	{"svctl watch: a saved edit to the first /popular answer from the new code", watchRun, "BenchmarkWatch", "watch-edit-to-answer-s", 1, "s", "", nil},
 	{"svctl run of the same kind of change: to the first answer from it", watchRun, "BenchmarkWatch", "run-to-answer-s", 1, "s", "", nil},

@@ -247,6 +247,10 @@ func (b *bench) browse(ctx context.Context, pages []string, n int) (stats, error
 // the service called directly (round the three instances), through the
 // monolith's Envoy upstream and the instances' Envoys (no monolith), and the
 // monolith's /popular through the mesh.
+// latencyLevels are the concurrencies /popular's latency is measured at, to
+// show how its cost grows.
+var latencyLevels = [4]int{1, 4, 16, 64}
+
 func (b *bench) latency(ctx context.Context, fast []*meshlab.Instance, r *results) error {
 	upstream := b.lab.UpstreamURL("lobsters-popularity")
 	paths := []func(ctx context.Context, k int) sample{
@@ -264,7 +268,7 @@ func (b *bench) latency(ctx context.Context, fast []*meshlab.Instance, r *result
 		}
 	}
 	for k, do := range paths {
-		for c, conc := range []int{1, b.cfg.conc} {
+		for c, conc := range latencyLevels {
 			b.logf("  latency: path %d of 3, concurrency %d", k+1, conc)
 			ss, err := load(ctx, b.cfg.latencyN, conc, do)
 			if err != nil {

@@ -39,7 +39,7 @@ type results struct {
 	idle      stats       // other pages, lobpop_v2 alone and idle
 	flooded   stats       // other pages while /popular is flooded
 	flood     stats       // the flood's own /popular loads
-	latency   [3][2]stats // bare, Envoys, mesh × concurrency 1, conc
+	latency   [3][4]stats // bare, Envoys, mesh × latencyLevels
 }
 
 // print writes the table.
@@ -71,10 +71,17 @@ func (r *results) print(out io.Writer) {
 	w.Flush()
 	fmt.Fprintln(out)
 	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(w, "/popular latency, 3 × lobpop_v1\tc1 p50\tc1 p99\tc%d p50\tc%d p99\t\n", r.conc, r.conc)
+	fmt.Fprint(w, "/popular latency p50 / p99, 3 × lobpop_v1")
+	for _, c := range latencyLevels {
+		fmt.Fprintf(w, "\tc%d", c)
+	}
+	fmt.Fprintln(w, "\t")
 	for k, label := range []string{"bare query (the service directly)", "through both Envoys (127.0.0.1:8000)", "through the mesh (the monolith's /popular)"} {
-		l := r.latency[k]
-		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t\n", label, ms(l[0].p50), ms(l[0].p99), ms(l[1].p50), ms(l[1].p99))
+		fmt.Fprintf(w, "  %s", label)
+		for _, st := range r.latency[k] {
+			fmt.Fprintf(w, "\t%s / %s", ms(st.p50), ms(st.p99))
+		}
+		fmt.Fprintln(w, "\t")
 	}
 	w.Flush()
 	fmt.Fprintln(out, "\nlisteners of the monolith's sidecar that served each /popular run (Envoy stat prefix: requests):")
@@ -165,9 +172,16 @@ func (r *results) printRows(out io.Writer) {
 	row("other pages' p99, idle", ms(r.idle.p99), "", "")
 	row(fmt.Sprintf("other pages' p99, /popular flooded with slow requests (c%d)", r.floodConc), fmt.Sprintf("%s (%.2f× idle)", ms(r.flooded.p99), ratio),
 		fmt.Sprintf("≤ %.1f× idle", floodRatioGoal), yes(ratio <= floodRatioGoal))
-	for k, label := range []string{"the bare query (the service directly)", "/popular through the mesh"} {
-		l := r.latency[2*k] // 0: bare, 2: the monolith's /popular
-		row(fmt.Sprintf("p50 / p99, %s, concurrency 1", label), ms(l[0].p50)+" / "+ms(l[0].p99), "", "")
-		row(fmt.Sprintf("p50 / p99, %s, concurrency %d", label, r.conc), ms(l[1].p50)+" / "+ms(l[1].p99), "", "")
+	for c, conc := range latencyLevels {
+		for k, label := range []string{"the bare query (the service directly)", "/popular through the mesh"} {
+			l := r.latency[2*k][c] // 0: bare, 2: the monolith's /popular
+			row(fmt.Sprintf("p50 / p99, %s, concurrency %d", label, conc), ms(l.p50)+" / "+ms(l.p99), "", "")
+		}
 	}
+	bare, mesh := r.latency[0], r.latency[2]
+	cost := mesh[0].p50 - bare[0].p50
+	row("the mesh's cost at concurrency 1: /popular p50 − the bare query's", ms(cost), "≤ 1 ms", yes(cost <= time.Millisecond))
+	i16 := slices.Index(latencyLevels[:], 16)
+	ratio16 := float64(mesh[i16].p50) / float64(max(bare[i16].p50, time.Microsecond))
+	row("the mesh at concurrency 16: /popular p50 / the bare query's", fmt.Sprintf("%.2f×", ratio16), "≤ 2×", yes(ratio16 <= 2))
 }

@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	nomad "github.com/hashicorp/nomad/api"
 
 	"microwizard/internal/svctl/agents"
 	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/gobuild"
 )
 
 var gcCommand = &command{
@@ -23,8 +25,9 @@ var gcCommand = &command{
 	help: `
 Removes from the data dir (SVCTL_DATA, else ~/.local/share/svctl) the
 directory of every run whose job Nomad no longer runs (a copy of the tree,
-a binary, the rendered job each), and says how much it freed. svctl stop
-removes the directories of what it stops; a failed run removes its own.`,
+a binary, the rendered job each), and the builds kept for reuse that no
+run uses and are a day old, and says how much it freed. svctl stop removes
+the directories of what it stops; a failed run removes its own.`,
 	minArgs: 0,
 	maxArgs: 0,
 	setup: func(*flag.FlagSet) action {
@@ -55,7 +58,12 @@ removes the directories of what it stops; a failed run removes its own.`,
 			}
 			n, freed, err := removeRuns(dataDir, ids)
 			fmt.Fprintf(out.stdout, "removed %d run director%s, %s freed; %d kept (running jobs, runs in progress, other clusters)\n", n, plural(n, "y", "ies"), bytesText(freed), kept)
-			return err
+			// Builds kept for reuse that no run uses, a day old.
+			bn, bfreed, berr := gobuild.Cache{Dir: filepath.Join(dataDir, "builds")}.Prune(time.Now().Add(-24 * time.Hour))
+			if bn > 0 {
+				fmt.Fprintf(out.stdout, "removed %d kept build%s no run uses, %s freed\n", bn, plural(bn, "", "s"), bytesText(bfreed))
+			}
+			return errors.Join(err, berr)
 		}
 	},
 }

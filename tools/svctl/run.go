@@ -127,8 +127,7 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprintf(out.stdout, "==> building %s from %s\n", r.Pack.Build.Package, snap.Dir)
-	build, err := buildService(ctx, r, snap, tgt.platform)
+	build, err := buildService(ctx, r, snap, tgt.platform, out)
 	if err != nil {
 		return "", err
 	}
@@ -182,8 +181,12 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 	if opts.private {
 		fmt.Fprintf(out.stdout, "%s is private: %s\n", r.Name, modeText(r.Name, mesh.Private))
 	}
+	buildText := round(build.Duration)
+	if build.Reused {
+		buildText += " (reused)"
+	}
 	fmt.Fprintf(out.stdout, "timings: copy %s, build %s, publish %s, submit to healthy %s, total %s\n",
-		round(snap.Took), round(build.Duration), round(published), round(inst.Elapsed), round(snap.Took+build.Duration+published+inst.Elapsed))
+		round(snap.Took), buildText, round(published), round(inst.Elapsed), round(snap.Took+build.Duration+published+inst.Elapsed))
 	return inst.JobID, nil
 }
 
@@ -228,11 +231,28 @@ func takeSnapshot(ctx context.Context, r *request, maxUntracked int64, out strea
 }
 
 // buildService builds the pack's package from the snapshot into the run's
-// directory. A compile error says that nothing was submitted.
-func buildService(ctx context.Context, r *request, snap snapshot.Snapshot, p gobuild.Platform) (gobuild.Result, error) {
+// directory, or reuses an earlier run's build when nothing it is built from
+// has changed (the same key: the content of what the build reads, the Go
+// version, flags and platform). A compile error says that nothing was
+// submitted.
+func buildService(ctx context.Context, r *request, snap snapshot.Snapshot, p gobuild.Platform, out streams) (gobuild.Result, error) {
 	if err := os.MkdirAll(filepath.Dir(r.binaryPath()), 0o755); err != nil {
 		return gobuild.Result{}, fmt.Errorf("create %s: %w", filepath.Dir(r.binaryPath()), err)
 	}
+	start := time.Now()
+	cache := gobuild.Cache{Dir: filepath.Join(r.ws.DataDir, "builds")}
+	// Without a key (the tree does not even list) the build says why.
+	key := ""
+	if in, err := gobuild.FindInputs(ctx, snap.Dir, r.Pack.Build.Package); err == nil {
+		key, _ = in.Key(ctx, r.Pack.Build.Package, p)
+	}
+	if key != "" {
+		if ok, err := cache.Reuse(key, r.binaryPath()); err == nil && ok {
+			fmt.Fprintf(out.stdout, "==> build: reused %s (nothing %s is built from has changed)\n", key[:12], r.Pack.Build.Package)
+			return gobuild.Result{Binary: r.binaryPath(), Duration: time.Since(start), Reused: true}, nil
+		}
+	}
+	fmt.Fprintf(out.stdout, "==> building %s from %s\n", r.Pack.Build.Package, snap.Dir)
 	res, err := gobuild.BuildFor(ctx, snap.Dir, r.Pack.Build.Package, r.binaryPath(), p)
 	var cerr *gobuild.CompileError
 	switch {
@@ -241,6 +261,12 @@ func buildService(ctx context.Context, r *request, snap snapshot.Snapshot, p gob
 	case err != nil:
 		return res, fmt.Errorf("%w; nothing was submitted", err)
 	}
+	if key != "" {
+		if err := cache.Keep(key, res.Binary); err != nil {
+			fmt.Fprintf(out.stderr, "svctl: %v (the next run builds again)\n", err)
+		}
+	}
+	res.Duration = time.Since(start)
 	return res, nil
 }
 

@@ -16,7 +16,8 @@ import (
 // Result describes a successful build.
 type Result struct {
 	Binary   string        // absolute path of the built executable
-	Duration time.Duration // wall time of `go build`
+	Duration time.Duration // wall time of `go build`, or of finding the build to reuse
+	Reused   bool          // an earlier build with the same key was reused (Cache)
 }
 
 // Build compiles the main package pkg of the module tree at dir into the

@@ -1,0 +1,155 @@
+package gobuild
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Key names a build by what it is made of: the content of every file it
+// reads (Inputs), the Go toolchain's version, the build's flags, the package
+// and the platform. Two trees with the same key build the same binary.
+func (in *Inputs) Key(ctx context.Context, pkg string, p Platform) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOVERSION", "GOOS", "GOARCH").Output()
+	if err != nil {
+		return "", fmt.Errorf("ask go for its version: %w", err)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "go %s\nflags %s\npkg %s\nplatform %s\n", strings.Join(strings.Fields(string(out)), " "), buildFlags, pkg, p)
+	var files []string
+	for dir := range in.dirs {
+		des, err := os.ReadDir(dir)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", dir, err)
+		}
+		for _, de := range des {
+			if de.Type().IsRegular() {
+				files = append(files, filepath.Join(dir, de.Name()))
+			}
+		}
+	}
+	for _, f := range []string{"go.mod", "go.sum"} {
+		if _, err := os.Stat(filepath.Join(in.root, f)); err == nil {
+			files = append(files, filepath.Join(in.root, f))
+		}
+	}
+	slices.Sort(files)
+	for _, f := range files {
+		rel, _ := filepath.Rel(in.root, f)
+		fmt.Fprintf(h, "file %s\n", filepath.ToSlash(rel))
+		fh, err := os.Open(f)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", f, err)
+		}
+		_, err = io.Copy(h, fh)
+		fh.Close()
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", f, err)
+		}
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// buildFlags are what Build passes the go command besides -o: part of a
+// build's key.
+const buildFlags = "CGO_ENABLED=0 -trimpath -ldflags=-s -w"
+
+// Cache keeps built binaries by key, in a directory.
+type Cache struct{ Dir string }
+
+// path is where the binary of key is kept.
+func (c Cache) path(key string) string { return filepath.Join(c.Dir, key) }
+
+// Reuse puts the cached binary of key at out (a hard link, else a copy) and
+// reports whether there was one.
+func (c Cache) Reuse(key, out string) (bool, error) {
+	src := c.path(key)
+	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	_ = os.Remove(out)
+	if err := os.Link(src, out); err == nil {
+		return true, nil
+	}
+	if err := copyFile(src, out); err != nil {
+		return false, fmt.Errorf("reuse the build %s: %w", key[:12], err)
+	}
+	return true, nil
+}
+
+// Keep records the binary at bin as the build of key.
+func (c Cache) Keep(key, bin string) error {
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return fmt.Errorf("keep the build: %w", err)
+	}
+	tmp := c.path(key) + ".tmp"
+	_ = os.Remove(tmp)
+	if err := os.Link(bin, tmp); err != nil {
+		if err := copyFile(bin, tmp); err != nil {
+			return fmt.Errorf("keep the build: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, c.path(key)); err != nil {
+		return fmt.Errorf("keep the build: %w", err)
+	}
+	return nil
+}
+
+// Prune removes the cached builds no run uses any more (no other hard link
+// to them) that were made before cutoff, and returns how many bytes it freed.
+func (c Cache) Prune(cutoff time.Time) (int, int64, error) {
+	des, err := os.ReadDir(c.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	var n int
+	var freed int64
+	for _, de := range des {
+		info, err := de.Info()
+		if err != nil || !info.Mode().IsRegular() || info.ModTime().After(cutoff) {
+			continue
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+			continue // a run's binary still
+		}
+		if err := os.Remove(filepath.Join(c.Dir, de.Name())); err == nil {
+			n++
+			freed += info.Size()
+		}
+	}
+	return n, freed, nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
