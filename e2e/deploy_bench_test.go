@@ -18,7 +18,7 @@ var timingsRE = regexp.MustCompile(`timings: copy ([^,]+), build ([^,]+), publis
 // BenchmarkDeploy measures `svctl run … UNCOMMITTED_COPY` on real Nomad,
 // split into copy, build, submit-to-healthy and first /popular answer from
 // the new instance, and `svctl stop` to the last request the instance served.
-// Medians of 3 runs after one that warms the build cache. Goal: a run under
+// Medians of 5 runs after one that warms the build cache. Goal: a run under
 // 3 s with a warm build cache.
 func BenchmarkDeploy(b *testing.B) {
 	c := newCluster(b, seed.Default.Scale(0.05))
@@ -26,7 +26,7 @@ func BenchmarkDeploy(b *testing.B) {
 	var copyS, buildS, healthyS, firstS, stopS []float64
 	reused := 0
 	var floorS []float64
-	for i := 0; i < 3; i++ {
+	for i := 0; i < 5; i++ {
 		name := "lobpop_b" + strconv.Itoa(i)
 		start := time.Now()
 		out := c.svctl("run", "lobsters-popularity", name, "UNCOMMITTED_COPY")

@@ -141,7 +141,7 @@ variable "shutdown_delay" {
 variable "check_interval" {
   type        = string
   default     = "1s"
-  description = "Interval of the Consul HTTP check on /health. Consul runs a new check's first probe at a random point within one interval, so this also bounds how soon a new instance can turn healthy."
+  description = "Interval of the Consul HTTP check on /health. Consul runs a new check's first probe at a random point within one interval, so this also bounds how soon a new instance can turn healthy. Nomad refuses an interval under 1 s."
 }
 
 variable "check_timeout" {

@@ -53,7 +53,7 @@ func main() {
 	flag.IntVar(&c.conc, "conc", 16, "concurrency of the concurrent runs")
 	flag.IntVar(&c.concRequests, "conc-requests", 160, "/popular requests per profile at -conc")
 	flag.IntVar(&c.latencyN, "latency-requests", 400, "requests per latency measurement")
-	flag.IntVar(&c.floodConc, "flood-conc", 4, "slow /popular requests kept in flight by the flood: well under the service's pool of 8 database connections (which its /health also needs), and few enough that each finishes within the instance sidecar's 15 s route timeout")
+	flag.IntVar(&c.floodConc, "flood-conc", 4, "slow /popular requests kept in flight by the flood: few enough that each, queued behind the others for the service's one database connection, finishes within the monolith's 20 s timeout")
 	flag.DurationVar(&c.idleWait, "idle-wait", 65*time.Second, "quiet time after a live switch for the monolith to close its idle connections (it keeps them 60 s)")
 	flag.DurationVar(&c.timeout, "timeout", 20*time.Minute, "bound on the whole run")
 	flag.StringVar(&c.adminDSN, "admin-dsn", adminDSN(), "DSN with the right to create and drop a database")

@@ -17,7 +17,7 @@ import (
 
 // watchQuiet is how long the tree must be quiet after a change before a
 // run: an editor's save is several events.
-const watchQuiet = 300 * time.Millisecond
+const watchQuiet = 150 * time.Millisecond
 
 var watchCommand = &command{
 	name:     "watch",
