@@ -180,6 +180,7 @@ func TestPersonalVersionOnNomad(t *testing.T) {
 	c.svctlFails(2, "lobpop_v2 is private", "run", "lobsters-popularity", "lobpop_v2", "UNCOMMITTED_COPY")
 	c.svctlFails(2, "already serves everyone", "run", "-private", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
 	c.svctlFails(1, "no running instances named", "promote", "lobpop_v9")
+	c.svctlFails(2, "the only version of lobsters-popularity serving everyone", "demote", "lobpop_v1")
 	if n := len(c.instances()); n != 4 {
 		t.Fatalf("%d instances after the refused commands, want 4", n)
 	}

@@ -126,5 +126,5 @@ func TestBrowserChoosesAPersonalVersion(t *testing.T) {
 	// says so.
 	text = b.Visit(srv.URL+"/popular?svctl-version=lobpop_v9", "personal-fallback")
 	inOrder(t, text, "viewing lobpop_v9 · clear", lobsters.PopularHeading, "Service ID: "+sharedVersion,
-		"lobpop_v9 has no healthy instance: a shared version answered.", "carol - 50")
+		"lobpop_v9 did not answer (no healthy instance of it, or it is not a personal version): a shared version did.", "carol - 50")
 }

@@ -82,6 +82,10 @@ type Popularity struct {
 	Detail string
 	// Elapsed is the round trip as the monolith saw it.
 	Elapsed time.Duration
+	// gateway: what stands in front of the instances answered in their
+	// place (a 502, 503 or 504 not from the service, or no connection):
+	// another try may reach an instance.
+	gateway bool
 }
 
 // classifyResponse sorts out a complete HTTP answer: its status, Content-Type
@@ -119,6 +123,7 @@ func classifyResponse(status int, contentType string, body []byte) Popularity {
 	return Popularity{
 		Outcome: NoService,
 		Detail:  fmt.Sprintf("answered %d %s: %s", status, contentType, snippet(body)),
+		gateway: status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout,
 	}
 }
 

@@ -346,7 +346,7 @@ func TestPopularSaysWhenAnotherVersionAnswered(t *testing.T) {
 	mesh := newMeshStandIn(t, "lobpop_v2")
 	srv, _ := newSite(t, mesh.URL+"/")
 	client := srv.Client()
-	const said = "lobpop_v9 has no healthy instance: a shared version answered."
+	const said = "lobpop_v9 did not answer (no healthy instance of it, or it is not a personal version): a shared version did."
 
 	for _, tc := range []struct {
 		name     string

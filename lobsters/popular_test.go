@@ -145,6 +145,25 @@ func TestPopularTriesOnceMoreWhenTheProxyAnswers(t *testing.T) {
 	}
 }
 
+// A refusal (403: no intention allows the monolith) is not tried again:
+// another try would get the same.
+func TestPopularDoesNotRetryARefusal(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte("RBAC: access denied"))
+	}))
+	defer proxy.Close()
+	status, body, text := popularPage(t, proxy.URL+"/")
+	noServicesAvailable(t, status, body, text)
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("the monolith called %d times after a 403, want 1", n)
+	}
+}
+
 // An L4 proxy with no upstream accepts the connection, then closes or resets
 // it before any response.
 func TestPopularWhenTheConnectionClosesWithoutResponse(t *testing.T) {

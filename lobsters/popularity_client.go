@@ -66,14 +66,16 @@ func (c *popularityClient) Fetch(ctx context.Context, baggage string) Popularity
 	defer cancel()
 	start := time.Now()
 	p := c.fetch(callCtx, baggage)
-	if p.Outcome == NoService && callCtx.Err() == nil {
+	if p.gateway && callCtx.Err() == nil {
 		// Once more. What stands in front of the instances answered in
 		// their place (a connection refused, Envoy's 503 or 504): an
 		// instance that just left, or a retry Envoy would not make because
 		// too many were in flight (its circuit breaker allows 3 at once,
 		// and Consul 1.14 cannot raise that). Another try usually reaches
 		// an instance; with none running it costs a millisecond.
+		first := p.Detail
 		p = c.fetch(callCtx, baggage)
+		p.Detail = first + "; tried once more: " + p.Detail
 	}
 	p.Elapsed = time.Since(start)
 	if p.Outcome == 0 { // the call's context ended first
@@ -131,7 +133,7 @@ func (c *popularityClient) transportFailure(ctx context.Context, err error) Popu
 	if ctx.Err() != nil {
 		return Popularity{Detail: err.Error()}
 	}
-	return Popularity{Outcome: NoService, Detail: err.Error()}
+	return Popularity{Outcome: NoService, Detail: err.Error(), gateway: true}
 }
 
 // close drops the idle connections to the service.

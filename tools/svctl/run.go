@@ -79,7 +79,7 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 		return "", err
 	}
 	d := deploy.New(nc, cc, out.stdout)
-	versions, err := checkMode(d, cc, r.Service, r.Name, opts.private)
+	versions, err := checkMode(d, cc, envoyDir(r.ws), r.Service, r.Name, opts.private)
 	if err != nil {
 		return "", err
 	}
@@ -260,6 +260,15 @@ func buildService(ctx context.Context, r *request, snap snapshot.Snapshot, p gob
 		return res, fmt.Errorf("the source does not compile; nothing was submitted:\n%s", strings.TrimRight(cerr.Output, "\n"))
 	case err != nil:
 		return res, fmt.Errorf("%w; nothing was submitted", err)
+	}
+	if key != "" && snap.Kind == snapshot.Uncommitted {
+		// The live tree may have changed while it built: keep the binary
+		// only under the key of what it was built from.
+		if in, err := gobuild.FindInputs(ctx, snap.Dir, r.Pack.Build.Package); err != nil {
+			key = ""
+		} else if after, _ := in.Key(ctx, r.Pack.Build.Package, p); after != key {
+			key = ""
+		}
 	}
 	if key != "" {
 		if err := cache.Keep(key, res.Binary); err != nil {

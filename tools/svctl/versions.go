@@ -63,15 +63,40 @@ func setMode(name string, mode mesh.Mode, out streams) error {
 	if err != nil {
 		return err
 	}
-	service, err := serviceOf(deploy.New(nc, cc, nil), name)
+	d := deploy.New(nc, cc, nil)
+	service, err := serviceOf(d, name)
 	if err != nil {
 		return err
+	}
+	if mode == mesh.Private {
+		if err := checkSharedLeft(d, cc, service, name); err != nil {
+			return err
+		}
 	}
 	if err := mesh.SetMode(cc, envoyDir(ws), service, name, mode); err != nil {
 		return err
 	}
 	fmt.Fprintf(out.stdout, "%s %s is %s: %s\n", service, name, mode, modeText(name, mode))
 	return nil
+}
+
+// checkSharedLeft refuses to take name out of general rotation when no
+// other version would serve everyone: every plain request would fail.
+func checkSharedLeft(d *deploy.Client, cc *consul.Client, service, name string) error {
+	vs, _, err := mesh.ReadVersions(cc, service)
+	if err != nil {
+		return err
+	}
+	jobs, err := d.Jobs(service)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if j.Name != name && vs.Mode(j.Name) == mesh.Shared {
+			return nil
+		}
+	}
+	return usageError{fmt.Sprintf("%s is the only version of %s serving everyone: made private, it would leave plain requests no instance; run a shared version first", name, service)}
 }
 
 // modeText says who a version in mode serves.
@@ -113,7 +138,7 @@ func envoyDir(ws *workspace) string { return filepath.Join(ws.Root, "envoy") }
 // checkMode refuses a run whose mode does not match its version's: a plain
 // run of a private version, or a private run of a version that already
 // serves everyone.
-func checkMode(d *deploy.Client, cc *consul.Client, service, name string, private bool) (mesh.Versions, error) {
+func checkMode(d *deploy.Client, cc *consul.Client, envoy, service, name string, private bool) (mesh.Versions, error) {
 	vs, _, err := mesh.ReadVersions(cc, service)
 	if err != nil {
 		return nil, err
@@ -129,6 +154,13 @@ func checkMode(d *deploy.Client, cc *consul.Client, service, name string, privat
 		}
 	}
 	switch mode := vs.Mode(name); {
+	case !private && mode == mesh.Private && running == 0:
+		// A route left by a version whose instances went some other way
+		// (stopped in Nomad, a stop cut short): nothing to protect.
+		if err := mesh.Forget(cc, envoy, service, name); err != nil {
+			return nil, err
+		}
+		delete(vs, name)
 	case !private && mode == mesh.Private:
 		return nil, usageError{fmt.Sprintf("%s is private: run it with --private, or `svctl promote %s` first", name, name)}
 	case private && mode == mesh.Shared && running > 0:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"microwizard/internal/svctl/agents"
@@ -13,6 +14,8 @@ import (
 	"microwizard/internal/svctl/gobuild"
 	"microwizard/internal/svctl/snapshot"
 	"microwizard/internal/svctl/watch"
+
+	consul "github.com/hashicorp/consul/api"
 )
 
 // watchQuiet is how long the tree must be quiet after a change before a
@@ -67,29 +70,36 @@ func watchAndRun(ctx context.Context, service, name string, vars varFlags, opts 
 	if err != nil {
 		return err
 	}
-	inputs, err := gobuild.FindInputs(ctx, r.ws.Root, r.Pack.Build.Package)
+	first, err := gobuild.FindInputs(ctx, r.ws.Root, r.Pack.Build.Package)
 	if err != nil {
 		return err
 	}
-	w, err := watch.New(r.ws.Root, func(p string) bool { return inputs.Has(p) }, watchQuiet)
+	// What the service is built from, read by the watcher's goroutine and
+	// found again after every run (an edit may import another package).
+	var inputs atomic.Pointer[gobuild.Inputs]
+	inputs.Store(first)
+	w, err := watch.New(first.Root(), func(p string) bool { return inputs.Load().Has(p) }, watchQuiet)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	fmt.Fprintf(out.stdout, "\n==> watching %s (the %d directories %s is built from, go.mod, go.sum); Ctrl-C to end\n", r.ws.Root, inputs.Dirs(), r.Pack.Build.Package)
+	fmt.Fprintf(out.stdout, "\n==> watching %s (the %d directories %s is built from, go.mod, go.sum); Ctrl-C to end\n", r.ws.Root, first.Dirs(), r.Pack.Build.Package)
 
 	for {
 		select {
 		case <-ctx.Done():
-			return leave(d, name, current, stopOnExit, out)
+			return leave(d, cc, r.Service, name, current, stopOnExit, out)
 		case err := <-w.Errors():
 			fmt.Fprintf(out.stderr, "svctl watch: %v\n", err)
 		case paths := <-w.Changes():
 			fmt.Fprintf(out.stdout, "\n==> %s changed: running %s anew\n", relPaths(r.ws.Root, paths), name)
 			next, err := runInstance(ctx, runPos, vars, opts, out)
+			if in, ferr := gobuild.FindInputs(ctx, r.ws.Root, r.Pack.Build.Package); ferr == nil {
+				inputs.Store(in) // imports may have changed, compiling or not
+			}
 			if err != nil {
 				if ctx.Err() != nil {
-					return leave(d, name, current, stopOnExit, out)
+					return leave(d, cc, r.Service, name, current, stopOnExit, out)
 				}
 				fmt.Fprintf(out.stderr, "svctl watch: %v\n==> %s keeps running as job %s; watching for the next change\n", err, name, current)
 				continue
@@ -98,16 +108,14 @@ func watchAndRun(ctx context.Context, service, name string, vars varFlags, opts 
 				fmt.Fprintf(out.stderr, "svctl watch: stop the instance it replaces: %v\n", err)
 			}
 			current = next
-			if in, err := gobuild.FindInputs(ctx, r.ws.Root, r.Pack.Build.Package); err == nil {
-				inputs = in // imports may have changed
-			}
 			fmt.Fprintf(out.stdout, "==> %s runs as job %s; watching\n", name, current)
 		}
 	}
 }
 
-// leave ends a watch: the last instance stays, or is stopped.
-func leave(d *deploy.Client, name, jobID string, stop bool, out streams) error {
+// leave ends a watch: the last instance stays, or is stopped (and a
+// private version's route goes with its last instance).
+func leave(d *deploy.Client, cc *consul.Client, service, name, jobID string, stop bool, out streams) error {
 	if !stop {
 		fmt.Fprintf(out.stdout, "\n==> left %s running as job %s (`svctl stop %s` removes it)\n", name, jobID, name)
 		return nil
@@ -116,7 +124,7 @@ func leave(d *deploy.Client, name, jobID string, stop bool, out streams) error {
 		return err
 	}
 	fmt.Fprintf(out.stdout, "\n==> stopped %s (job %s)\n", name, jobID)
-	return nil
+	return forgetRoute(d, cc, service, name, out)
 }
 
 // relPaths names the changed files, relative to root, a few at most.

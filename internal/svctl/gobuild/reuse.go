@@ -39,6 +39,11 @@ func (in *Inputs) Key(ctx context.Context, pkg string, p Platform) (string, erro
 			}
 		}
 	}
+	for f := range in.embeds {
+		if !in.dirs[filepath.Dir(f)] {
+			files = append(files, f) // in a subdirectory of its package
+		}
+	}
 	for _, f := range []string{"go.mod", "go.sum"} {
 		if _, err := os.Stat(filepath.Join(in.root, f)); err == nil {
 			files = append(files, filepath.Join(in.root, f))
@@ -96,14 +101,22 @@ func (c Cache) Keep(key, bin string) error {
 	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
 		return fmt.Errorf("keep the build: %w", err)
 	}
-	tmp := c.path(key) + ".tmp"
-	_ = os.Remove(tmp)
+	// A name of its own: two runs may keep the same build at once.
+	f, err := os.CreateTemp(c.Dir, ".keep-*")
+	if err != nil {
+		return fmt.Errorf("keep the build: %w", err)
+	}
+	tmp := f.Name()
+	f.Close()
+	os.Remove(tmp)
 	if err := os.Link(bin, tmp); err != nil {
 		if err := copyFile(bin, tmp); err != nil {
+			os.Remove(tmp)
 			return fmt.Errorf("keep the build: %w", err)
 		}
 	}
 	if err := os.Rename(tmp, c.path(key)); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("keep the build: %w", err)
 	}
 	return nil
@@ -123,7 +136,7 @@ func (c Cache) Prune(cutoff time.Time) (int, int64, error) {
 	var freed int64
 	for _, de := range des {
 		info, err := de.Info()
-		if err != nil || !info.Mode().IsRegular() || info.ModTime().After(cutoff) {
+		if err != nil || !info.Mode().IsRegular() || info.ModTime().After(cutoff) || strings.HasPrefix(de.Name(), ".") {
 			continue
 		}
 		if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {

@@ -82,3 +82,39 @@ func TestCacheReusesKeepsAndPrunes(t *testing.T) {
 		t.Fatal("a pruned build was reused")
 	}
 }
+
+// TestKeyFollowsEmbeddedFilesAndSymlinkedRoots: a file a package embeds
+// from a subdirectory is part of the key, and a tree reached through a
+// symbolic link keys the same as through its own path.
+func TestKeyFollowsEmbeddedFilesAndSymlinkedRoots(t *testing.T) {
+	dir := writeModule(t, map[string]string{"cmd/e": "package main\n\nimport _ \"embed\"\n\n//go:embed static/page.html\nvar page string\n\nfunc main() { println(page) }\n"})
+	write(t, filepath.Join(dir, "cmd", "e", "static", "page.html"), "<p>one</p>\n")
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	key := func(root string) string {
+		t.Helper()
+		in, err := FindInputs(ctx, root, "./cmd/e")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !in.Has(filepath.Join(in.Root(), "cmd", "e", "static", "page.html")) {
+			t.Fatal("Has does not count the embedded file")
+		}
+		k, err := in.Key(ctx, "./cmd/e", Platform{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	k0 := key(dir)
+	if key(link) != k0 {
+		t.Fatal("the same tree through a symbolic link has another key")
+	}
+	write(t, filepath.Join(dir, "cmd", "e", "static", "page.html"), "<p>two</p>\n")
+	if key(link) == k0 {
+		t.Fatal("an edit to an embedded file left the key as it was")
+	}
+}

@@ -68,6 +68,8 @@ func Stream(ctx context.Context, nc *nomad.Client, instances Instances, opts Opt
 	if opts.Since > 0 {
 		cutoff = time.Now().Add(-opts.Since)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	startNew := func() error {
 		allocs, err := instances()
 		if err != nil {
@@ -77,7 +79,6 @@ func Stream(ctx context.Context, nc *nomad.Client, instances Instances, opts Opt
 			if started[stub.ID] {
 				continue
 			}
-			started[stub.ID] = true
 			alloc, _, err := nc.Allocations().Info(stub.ID, nil)
 			if err != nil {
 				return fmt.Errorf("read allocation %s: %w", stub.ID, err)
@@ -86,6 +87,10 @@ func Stream(ctx context.Context, nc *nomad.Client, instances Instances, opts Opt
 			if err != nil {
 				return err
 			}
+			if st := alloc.TaskStates[task]; st == nil || st.StartedAt.IsZero() {
+				continue // no logs before the task starts: the next poll
+			}
+			started[stub.ID] = true
 			for _, stream := range []string{"stdout", "stderr"} {
 				wg.Add(1)
 				go func() {
@@ -102,6 +107,8 @@ func Stream(ctx context.Context, nc *nomad.Client, instances Instances, opts Opt
 		return nil
 	}
 	if err := startNew(); err != nil {
+		cancel()
+		wg.Wait()
 		return err
 	}
 	if opts.Follow {
@@ -159,25 +166,30 @@ type follower struct {
 	cutoff time.Time
 	emit   func(Line)
 
-	partial []byte    // an unfinished line
-	last    time.Time // the time of the last line with one, for Since
+	partial  []byte    // an unfinished line
+	last     time.Time // the time of the last line with one, for Since
+	existing int64     // bytes the stream held when it was opened
 
 	// The tail: the first backlog bytes of the stream are what was there
 	// before; of their lines only the last Tail are shown.
 	backlog   int64
-	fed       int64    // bytes fed so far
-	skipFirst bool     // the backlog starts mid-line
-	held      []string // the backlog's lines, until it is complete
+	fed       int64      // bytes fed so far
+	skipFirst bool       // the backlog starts mid-line
+	held      []heldLine // the backlog's lines, until it is complete
 	tailDone  bool
 }
 
 func (f *follower) run(ctx context.Context) error {
 	origin, offset := "start", int64(0)
-	if f.opts.Tail >= 0 {
+	if !f.cutoff.IsZero() || f.opts.Tail >= 0 {
 		size, err := f.size()
 		if err != nil {
 			return err
 		}
+		f.existing = size // -since judges these bytes only; what comes after is new
+	}
+	if f.opts.Tail >= 0 {
+		size := f.existing
 		f.backlog = min(size, int64(max(f.opts.Tail, 1)*tailBytesPerLine))
 		if f.opts.Tail == 0 {
 			f.backlog = 0
@@ -212,6 +224,15 @@ func (f *follower) run(ctx context.Context) error {
 	}
 }
 
+// existingFed is how many of the bytes fed were there when the stream
+// was opened: from the start of the newest file, or the tail's backlog.
+func (f *follower) existingFed() int64 {
+	if f.opts.Tail >= 0 {
+		return f.backlog
+	}
+	return f.existing
+}
+
 // size is the current size of the stream's newest log file.
 func (f *follower) size() (int64, error) {
 	files, _, err := f.nc.AllocFS().List(f.alloc, "alloc/logs", nil)
@@ -243,7 +264,7 @@ func (f *follower) feed(data []byte) {
 		if i < 0 {
 			break
 		}
-		f.take(string(f.partial[:i]), start+int64(i)+1 <= f.backlog)
+		f.take(string(f.partial[:i]), start+int64(i)+1)
 		start += int64(i) + 1
 		f.partial = f.partial[i+1:]
 	}
@@ -252,14 +273,21 @@ func (f *follower) feed(data []byte) {
 	}
 }
 
-// take is one complete line, of the tail's backlog or after it.
-func (f *follower) take(text string, inBacklog bool) {
-	if inBacklog && !f.tailDone {
-		f.held = append(f.held, text)
+// take is one complete line, ending at byte end of the stream: of the
+// tail's backlog, or after it.
+func (f *follower) take(text string, end int64) {
+	if end <= f.backlog && !f.tailDone {
+		f.held = append(f.held, heldLine{text, end})
 		return
 	}
 	f.endTail()
-	f.line(text)
+	f.line(text, end)
+}
+
+// heldLine is a line of the tail's backlog and where it ends.
+type heldLine struct {
+	text string
+	end  int64
 }
 
 // endTail emits the last Tail lines of the backlog, once.
@@ -276,7 +304,7 @@ func (f *follower) endTail() {
 		held = held[len(held)-f.opts.Tail:]
 	}
 	for _, l := range held {
-		f.line(l)
+		f.line(l.text, l.end)
 	}
 	f.held = nil
 }
@@ -285,14 +313,16 @@ func (f *follower) endTail() {
 func (f *follower) flush() {
 	f.endTail()
 	if len(f.partial) > 0 {
-		f.line(string(f.partial))
+		f.line(string(f.partial), f.fed)
 		f.partial = nil
 	}
 }
 
-// line emits one line, unless Since leaves it out.
-func (f *follower) line(text string) {
-	if !f.cutoff.IsZero() {
+// line emits one line, ending at byte end of the stream, unless Since
+// leaves it out: Since judges what the log held when it was opened; lines
+// written after are new and all shown.
+func (f *follower) line(text string, end int64) {
+	if !f.cutoff.IsZero() && end <= f.existingFed() {
 		if t, ok := Timestamp(text); ok {
 			f.last = t
 		}
@@ -313,7 +343,7 @@ func Timestamp(line string) (time.Time, bool) {
 		word, _, _ := strings.Cut(line[len("time="):], " ")
 		t, err := time.Parse(time.RFC3339Nano, word)
 		return t, err == nil
-	case strings.HasPrefix(line, "[") && len(line) >= 24 && line[24] == ']':
+	case strings.HasPrefix(line, "[") && len(line) > 24 && line[24] == ']':
 		t, err := time.ParseInLocation("2006-01-02 15:04:05.000", line[1:24], time.Local)
 		return t, err == nil
 	}

@@ -52,12 +52,14 @@ func TestSinceUsesTheLinesTimestamps(t *testing.T) {
 		"continuation of recent\n" +
 		"[" + now.Local().Format("2006-01-02 15:04:05.000") + "][7][info][main] envoy line\n"
 	var got []string
+	later := "an old-looking line written after the log was opened\n"
 	f := &follower{alloc: &nomad.Allocation{ID: "a1"}, opts: Options{Tail: -1, Since: time.Minute},
-		cutoff: now.Add(-time.Minute), emit: func(l Line) { got = append(got, l.Text) }}
+		cutoff: now.Add(-time.Minute), existing: int64(len(data)), emit: func(l Line) { got = append(got, l.Text) }}
 	f.feed([]byte(data))
+	f.feed([]byte(later))
 	f.flush()
-	if len(got) != 3 || !strings.Contains(got[0], "msg=recent") || got[1] != "continuation of recent" || !strings.Contains(got[2], "envoy line") {
-		t.Fatalf("--since 1m showed %q, want the recent line, its continuation and the Envoy line", got)
+	if len(got) != 4 || !strings.Contains(got[0], "msg=recent") || got[1] != "continuation of recent" || !strings.Contains(got[2], "envoy line") || got[3]+"\n" != later {
+		t.Fatalf("--since 1m showed %q, want the recent line, its continuation, the Envoy line and the line written later", got)
 	}
 }
 
@@ -71,6 +73,8 @@ func TestTimestamp(t *testing.T) {
 		{"2026-11-29T20:55:29Z something", true},
 		{"no time here", false},
 		{"[short]", false},
+		{"[" + strings.Repeat("x", 23), false}, // 24 bytes: no panic
+		{"[" + strings.Repeat("x", 24), false},
 	} {
 		if _, ok := Timestamp(c.line); ok != c.ok {
 			t.Errorf("Timestamp(%q) ok = %v, want %v", c.line, ok, c.ok)

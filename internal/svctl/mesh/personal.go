@@ -206,9 +206,6 @@ func applyVersions(c *consul.Client, dir, service string, change func(Versions) 
 		if err := change(vs); err != nil {
 			return nil, err
 		}
-		if maps.Equal(old, vs) {
-			return vs, nil
-		}
 		routed, err := personalize(entries, service, vs)
 		if err != nil {
 			return nil, err
@@ -224,6 +221,11 @@ func applyVersions(c *consul.Client, dir, service string, change func(Versions) 
 		}
 		if resolver == nil || router == nil {
 			return nil, fmt.Errorf("profile %s has no service-resolver and service-router for %s", profile, service)
+		}
+		if maps.Equal(old, vs) {
+			// Nothing to change; the router is written again all the same,
+			// in case an earlier command stopped between the two writes.
+			return vs, set(c, router)
 		}
 		removed := len(vs) < len(old)
 		if removed {
