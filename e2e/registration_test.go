@@ -135,10 +135,11 @@ func (c *cluster) compareRegistration(t *testing.T, job *nomad.Job, allocID stri
 	same("sidecar ID", side.ID, want.ID+"-sidecar-proxy")
 	same("sidecar local service address", side.Proxy.LocalServiceAddress, ws.Proxy.LocalServiceAddress)
 	// Nomad binds the sidecar to the namespace's 0.0.0.0:<port> (the lab to
-	// loopback: placement), and Consul adds the protocol of the service's
-	// service-defaults to both: the rest must be the same.
+	// loopback: placement), and Consul adds the protocol and the local
+	// request timeout of the service's service-defaults (the mesh profile's)
+	// to both: the rest must be the same.
 	gotConfig := maps.Clone(side.Proxy.Config)
-	for _, k := range []string{"bind_address", "bind_port", "protocol"} {
+	for _, k := range []string{"bind_address", "bind_port", "protocol", "local_request_timeout_ms"} {
 		delete(gotConfig, k)
 	}
 	same("sidecar proxy config", gotConfig, ws.Proxy.Config)

@@ -19,6 +19,25 @@ const maxPopularBody = 1 << 20
 // a test keeps them the same).
 const maxPopularUsers = 1000
 
+// After a gateway error the monolith tries again, gatewayRetries times at
+// most, gatewayPause apart.
+const (
+	gatewayRetries = 2
+	gatewayPause   = 20 * time.Millisecond
+)
+
+// sleepCtx waits d, or less if ctx ends first (then its error).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // popularityClient calls the popularity service. It is made once per App and
 // shared by every /popular request: one tuned Transport, its connection pool,
 // no per-request setup.
@@ -66,16 +85,20 @@ func (c *popularityClient) Fetch(ctx context.Context, baggage string) Popularity
 	defer cancel()
 	start := time.Now()
 	p := c.fetch(callCtx, baggage)
-	if p.gateway && callCtx.Err() == nil {
-		// Once more. What stands in front of the instances answered in
-		// their place (a connection refused, Envoy's 503 or 504): an
-		// instance that just left, or a retry Envoy would not make because
-		// too many were in flight (its circuit breaker allows 3 at once,
-		// and Consul 1.14 cannot raise that). Another try usually reaches
-		// an instance; with none running it costs a millisecond.
-		first := p.Detail
+	for try := 1; p.gateway && try <= gatewayRetries && callCtx.Err() == nil; try++ {
+		// Again, after a pause. What stands in front of the instances
+		// answered in their place (no connection, Envoy's 502, 503 or 504):
+		// an instance that just left, or retries Envoy would not make
+		// because too many were in flight (its circuit breaker allows 3 at
+		// once, and Consul 1.14 cannot raise that). Another try, a moment
+		// later, usually reaches an instance; with none running it costs a
+		// few milliseconds.
+		if sleepCtx(callCtx, gatewayPause) != nil {
+			break
+		}
+		earlier := p.Detail
 		p = c.fetch(callCtx, baggage)
-		p.Detail = first + "; tried once more: " + p.Detail
+		p.Detail = earlier + "; tried again: " + p.Detail
 	}
 	p.Elapsed = time.Since(start)
 	if p.Outcome == 0 { // the call's context ended first

@@ -192,7 +192,7 @@ func checkUpstreamPortsFree(job *nomad.Job) error {
 				addr := net.JoinHostPort(orDefault(u.LocalBindAddress, "127.0.0.1"), strconv.Itoa(u.LocalBindPort))
 				ln, err := net.Listen("tcp", addr)
 				if err != nil {
-					return fmt.Errorf("%s is taken on this host (%v): the %s sidecar's upstream to %s must listen there (%s: local_bind_port = %d), as must the resilient profile's listener; stop what holds it (another lab, or a monolith run by hand) and try again",
+					return fmt.Errorf("%s is taken on this host (%v): the %s sidecar's upstream to %s must listen there (%s: local_bind_port = %d); stop what holds it (another lab, or a monolith run by hand) and try again",
 						addr, err, s.Name, u.DestinationName, monolithJob, u.LocalBindPort)
 				}
 				ln.Close()
@@ -219,8 +219,8 @@ func (l *Lab) UpstreamURL(destination string) string {
 
 // UpstreamRequests returns how many requests each listener configuration of
 // the monolith's sidecar has served, by Envoy stat prefix: Consul's upstream
-// listener is "upstream.<service>.default.default.<dc>", an escape hatch's is
-// its own stat_prefix, the public listener "public_listener".
+// listener is "upstream.<service>.default.default.<dc>", the public listener
+// "public_listener".
 func (l *Lab) UpstreamRequests(ctx context.Context) (map[string]uint64, error) {
 	return l.monolith.sidecar.requestsByManager(ctx)
 }
