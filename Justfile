@@ -25,7 +25,7 @@ db:
 
 # Run every test (MariaDB must be installed: `just setup`), after the checks.
 test: db check
-    go test -count=1 ./...
+    go test -count=1 -timeout 30m ./...
 
 # gofmt, go vet, staticcheck (from the module proxy) and go mod tidy must all be clean.
 check:
