@@ -136,8 +136,8 @@ func TestSwitchProfilesLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ms := e.(*consul.ServiceConfigEntry).LocalRequestTimeoutMs; ms != 250 {
-		t.Fatalf("resilient per-try timeout (LocalRequestTimeoutMs) = %d, want 250", ms)
+	if ms := e.(*consul.ServiceConfigEntry).LocalRequestTimeoutMs; ms != 200 {
+		t.Fatalf("resilient per-try timeout (LocalRequestTimeoutMs) = %d, want 200", ms)
 	}
 
 	// And back: the tutorial's entries return.
