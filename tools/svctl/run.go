@@ -36,17 +36,26 @@ before anything happens (exit 2); a run that fails leaves nothing behind.`,
 	minArgs: 2,
 	maxArgs: 3,
 	setup: func(fs *flag.FlagSet) action {
-		vars := varFlags{}
-		fs.Var(vars, "var", "set a pack variable, key=value (repeatable)")
-		timeout := fs.Duration("timeout", 90*time.Second, "how long to wait for the instance to be healthy in Consul")
-		publish := fs.Bool("publish", false, "publish the build to the artifact store (SVCTL_ARTIFACTS) even where the nodes are this machine")
-		maxUntracked := fs.Int64("max-untracked", snapshot.DefaultMaxUntracked>>20, "the largest untracked file UNCOMMITTED_COPY takes, in MB (0: no limit)")
-		private := fs.Bool("private", false, "run a private version: only requests whose baggage names NAME reach it (svctl-version=NAME)")
+		vars, opts := runFlags(fs)
 		return func(ctx context.Context, pos []string, out streams) error {
-			_, err := runInstance(ctx, pos, vars, runOptions{timeout: *timeout, publish: *publish, maxUntracked: *maxUntracked << 20, private: *private}, out)
+			_, err := runInstance(ctx, pos, vars, opts(), out)
 			return err
 		}
 	},
+}
+
+// runFlags defines run's flags on fs (watch takes them too) and returns the
+// --var values and a function that reads the others once parsed.
+func runFlags(fs *flag.FlagSet) (varFlags, func() runOptions) {
+	vars := varFlags{}
+	fs.Var(vars, "var", "set a pack variable, key=value (repeatable)")
+	timeout := fs.Duration("timeout", 90*time.Second, "how long to wait for each instance to be healthy in Consul")
+	publish := fs.Bool("publish", false, "publish the build to the artifact store (SVCTL_ARTIFACTS) even where the nodes are this machine")
+	maxUntracked := fs.Int64("max-untracked", snapshot.DefaultMaxUntracked>>20, "the largest untracked file UNCOMMITTED_COPY takes, in MB (0: no limit)")
+	private := fs.Bool("private", false, "run a private version: only requests whose baggage names NAME reach it (svctl-version=NAME)")
+	return vars, func() runOptions {
+		return runOptions{timeout: *timeout, publish: *publish, maxUntracked: *maxUntracked << 20, private: *private}
+	}
 }
 
 // runOptions are run's flags beside --var.

@@ -12,7 +12,6 @@ import (
 	"microwizard/internal/svctl/agents"
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/gobuild"
-	"microwizard/internal/svctl/snapshot"
 	"microwizard/internal/svctl/watch"
 
 	consul "github.com/hashicorp/consul/api"
@@ -38,16 +37,10 @@ Ctrl-C leaves the last healthy instance running, and says which; with
 	minArgs: 2,
 	maxArgs: 2,
 	setup: func(fs *flag.FlagSet) action {
-		vars := varFlags{}
-		fs.Var(vars, "var", "set a pack variable, key=value (repeatable)")
-		timeout := fs.Duration("timeout", 90*time.Second, "how long to wait for each instance to be healthy in Consul")
-		private := fs.Bool("private", false, "run a private version: only requests whose baggage names NAME reach it")
-		maxUntracked := fs.Int64("max-untracked", snapshot.DefaultMaxUntracked>>20, "the largest untracked file a copy takes, in MB (0: no limit)")
-		publish := fs.Bool("publish", false, "publish each build to the artifact store (SVCTL_ARTIFACTS) even where the nodes are this machine")
+		vars, opts := runFlags(fs)
 		stopOnExit := fs.Bool("stop-on-exit", false, "stop the last instance on Ctrl-C")
 		return func(ctx context.Context, pos []string, out streams) error {
-			opts := runOptions{timeout: *timeout, publish: *publish, maxUntracked: *maxUntracked << 20, private: *private}
-			return watchAndRun(ctx, pos[0], pos[1], vars, opts, *stopOnExit, out)
+			return watchAndRun(ctx, pos[0], pos[1], vars, opts(), *stopOnExit, out)
 		}
 	},
 }
