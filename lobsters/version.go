@@ -117,8 +117,5 @@ func serviceBaggage(r *http.Request) (version, baggage string) {
 	if len(values) == 0 && version == "" {
 		return "", ""
 	}
-	if version == "" {
-		version = personal.Version(values)
-	}
-	return version, personal.WithVersion(values, version)
+	return personal.Forward(values, version)
 }

@@ -51,10 +51,34 @@ func WithVersion(values []string, version string) string {
 	if err != nil {
 		b = baggage.Baggage{}
 	}
+	return withMember(b, version)
+}
+
+// Forward returns, from one reading of the incoming baggage header values,
+// the version a call asks for and the baggage to send on: chosen when it is
+// a valid name (a reader's choice in the browser), else the version the
+// incoming baggage names; and the incoming members with the member naming
+// that version. Malformed incoming baggage is dropped, as in WithVersion.
+func Forward(values []string, chosen string) (version, baggageOut string) {
+	b, err := baggage.Parse(strings.Join(values, ","))
+	if err != nil {
+		b = baggage.Baggage{}
+	}
+	version = chosen
+	if !ValidName(version) {
+		if version = b.Member(Member).Value(); !ValidName(version) {
+			version = ""
+		}
+	}
+	return version, withMember(b, version)
+}
+
+// withMember is b with the member naming version, or without the member
+// when version is "".
+func withMember(b baggage.Baggage, version string) string {
 	b = b.DeleteMember(Member)
 	if version != "" && ValidName(version) {
-		m, err := baggage.NewMemberRaw(Member, version)
-		if err == nil {
+		if m, err := baggage.NewMemberRaw(Member, version); err == nil {
 			if nb, err := b.SetMember(m); err == nil {
 				b = nb
 			}

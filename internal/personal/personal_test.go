@@ -86,3 +86,16 @@ func TestHeaderRegexMatchesWhatVersionReads(t *testing.T) {
 		}
 	}
 }
+
+func TestForward(t *testing.T) {
+	in := []string{"userId=alice, svctl-version=lobpop_v2"}
+	if v, b := Forward(in, ""); v != "lobpop_v2" || Version([]string{b}) != "lobpop_v2" || !regexp.MustCompile(`(^|,)userId=alice(,|$)`).MatchString(b) {
+		t.Errorf("Forward without a choice = %q, %q; want the incoming member and userId kept", v, b)
+	}
+	if v, b := Forward(in, "lobpop_v3"); v != "lobpop_v3" || Version([]string{b}) != "lobpop_v3" {
+		t.Errorf("Forward with a choice = %q, %q; want lobpop_v3 to win", v, b)
+	}
+	if v, b := Forward([]string{"svctl-version=lobpop_v2,=,,"}, ""); v != "" || b != "" {
+		t.Errorf("Forward of malformed baggage = %q, %q; want nothing", v, b)
+	}
+}

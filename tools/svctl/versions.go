@@ -109,27 +109,16 @@ func modeText(name string, mode mesh.Mode) string {
 
 // serviceOf returns the service whose instances are named name.
 func serviceOf(d *deploy.Client, name string) (string, error) {
-	jobs, err := d.Jobs("")
+	jobs, err := d.Named(name)
 	if err != nil {
 		return "", err
 	}
-	services := map[string]bool{}
-	var known []string
-	for _, j := range jobs {
-		if j.Name == name {
-			services[j.Service] = true
-		}
-		known = append(known, j.Name)
-	}
-	switch len(services) {
-	case 0:
-		return "", &deploy.NotFoundError{Name: name, Known: known}
-	case 1:
-		for s := range services {
-			return s, nil
+	for _, j := range jobs[1:] {
+		if j.Service != jobs[0].Service {
+			return "", fmt.Errorf("instances of several services are named %q: stop all but one", name)
 		}
 	}
-	return "", fmt.Errorf("instances of several services are named %q: stop all but one", name)
+	return jobs[0].Service, nil
 }
 
 // envoyDir holds the mesh's config entries.

@@ -62,25 +62,9 @@ func (e *NotFoundError) Error() string {
 // to stop sending it requests), then its tasks get SIGTERM and finish what
 // they are serving. Stop returns once every stopped allocation is terminal.
 func (c *Client) Stop(ctx context.Context, name string, one bool) ([]Job, error) {
-	all, err := c.Jobs("")
+	hit, err := c.Named(name)
 	if err != nil {
 		return nil, err
-	}
-	var hit []Job
-	known := map[string]bool{}
-	for _, j := range all {
-		known[j.Name] = true
-		if j.Name == name {
-			hit = append(hit, j)
-		}
-	}
-	if len(hit) == 0 {
-		names := make([]string, 0, len(known))
-		for n := range known {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		return nil, &NotFoundError{Name: name, Known: names}
 	}
 	if one {
 		hit = hit[len(hit)-1:]
@@ -158,21 +142,37 @@ func terminal(a *nomad.AllocationListStub) bool {
 	return false
 }
 
-// Allocations returns the live allocations (desired to run) of every job
-// named name, oldest job first, or a NotFoundError when no job has that name.
-func (c *Client) Allocations(name string) ([]*nomad.AllocationListStub, error) {
+// Named returns the live jobs of every service named name, oldest first, or
+// a NotFoundError naming the names there are.
+func (c *Client) Named(name string) ([]Job, error) {
 	all, err := c.Jobs("")
 	if err != nil {
 		return nil, err
 	}
-	var out []*nomad.AllocationListStub
-	known, found := []string{}, false
+	var hit []Job
+	var known []string
 	for _, j := range all {
 		known = append(known, j.Name)
-		if j.Name != name {
-			continue
+		if j.Name == name {
+			hit = append(hit, j)
 		}
-		found = true
+	}
+	if len(hit) == 0 {
+		sort.Strings(known)
+		return nil, &NotFoundError{Name: name, Known: slices.Compact(known)}
+	}
+	return hit, nil
+}
+
+// Allocations returns the live allocations (desired to run) of every job
+// named name, oldest job first, or a NotFoundError when no job has that name.
+func (c *Client) Allocations(name string) ([]*nomad.AllocationListStub, error) {
+	jobs, err := c.Named(name)
+	if err != nil {
+		return nil, err
+	}
+	var out []*nomad.AllocationListStub
+	for _, j := range jobs {
 		allocs, _, err := c.nomad.Jobs().Allocations(j.ID, false, nil)
 		if err != nil {
 			return nil, fmt.Errorf("allocations of %s: %w", j.ID, err)
@@ -182,10 +182,6 @@ func (c *Client) Allocations(name string) ([]*nomad.AllocationListStub, error) {
 				out = append(out, a)
 			}
 		}
-	}
-	if !found {
-		sort.Strings(known)
-		return nil, &NotFoundError{Name: name, Known: slices.Compact(known)}
 	}
 	return out, nil
 }
