@@ -87,8 +87,10 @@ func Stream(ctx context.Context, nc *nomad.Client, instances Instances, opts Opt
 			if err != nil {
 				return err
 			}
-			if st := alloc.TaskStates[task]; st == nil || st.StartedAt.IsZero() {
-				continue // no logs before the task starts: the next poll
+			if st := alloc.TaskStates[task]; opts.Follow && (st == nil || st.StartedAt.IsZero()) {
+				// Not started, or its start not yet reported to the
+				// servers: no logs yet; the next poll takes it.
+				continue
 			}
 			started[stub.ID] = true
 			for _, stream := range []string{"stdout", "stderr"} {
