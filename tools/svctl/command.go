@@ -37,6 +37,9 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// BadInput marks the error as the user's mistake (exit status 2).
+func (e usageError) BadInput() bool { return true }
+
 // flags returns a new flag set with the command's flags, and the action.
 func (c *command) flags() (*flag.FlagSet, action) {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)

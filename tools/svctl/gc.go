@@ -36,7 +36,7 @@ the directories of what it stops; a failed run removes its own.`,
 			if err != nil {
 				return usageError{err.Error()}
 			}
-			nc, cc, err := agents.Both()
+			nc, cc, err := agents.Both(ctx)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 
@@ -46,7 +47,7 @@ sidecar's logs instead of the service's.`,
 			if *since < 0 {
 				return usageError{fmt.Sprintf("-since %s: give a positive duration", *since)}
 			}
-			nc, cc, err := agents.Both()
+			nc, cc, err := agents.Both(ctx)
 			if err != nil {
 				return err
 			}
@@ -68,7 +69,15 @@ sidecar's logs instead of the service's.`,
 				fmt.Fprintf(out.stdout, "[%s %s] %s\n", run.ShortID(l.AllocID), l.Stream, l.Text)
 			}
 			opts := logs.Options{Follow: *follow, Tail: *tail, Since: *since, Sidecar: *sidecar}
-			return logs.Stream(ctx, nc, func() ([]*nomad.AllocationListStub, error) { return d.Allocations(name) }, opts, emit)
+			instances := func() ([]*nomad.AllocationListStub, error) {
+				allocs, err := d.Allocations(name)
+				if errors.As(err, new(*deploy.NotFoundError)) && *follow {
+					// Between two instances of NAME: the next one is followed.
+					return nil, nil
+				}
+				return allocs, err
+			}
+			return logs.Stream(ctx, nc, instances, opts, emit)
 		}
 	},
 }

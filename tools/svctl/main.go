@@ -17,8 +17,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-
-	"microwizard/internal/svctl/run"
 )
 
 // commands are svctl's commands, in the order its usage lists them.
@@ -54,16 +52,27 @@ func usage() string {
 	return b.String()
 }
 
-// execute runs one svctl command line and returns the exit status: 0, 1 for
-// a failure, 2 for a mistake in the command line (nothing was touched).
+// Exit statuses: each means one thing (README: svctl).
+const (
+	exitOK          = 0
+	exitFailed      = 1   // the world failed: an agent, the store, a build
+	exitBadInput    = 2   // a mistake in what was asked: nothing was touched
+	exitInterrupted = 130 // Ctrl-C or SIGTERM, after the cleanup the command owes
+)
+
+// badInput is an error that is the user's mistake, whichever package found
+// it (a bad NAME, an unknown ref, a value the pack refuses).
+type badInput interface{ BadInput() bool }
+
+// execute runs one svctl command line and returns its exit status.
 func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage())
-		return 2
+		return exitBadInput
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, usage())
-		return 0
+		return exitOK
 	}
 	var cmd *command
 	for _, c := range commands {
@@ -73,18 +82,28 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if cmd == nil {
 		fmt.Fprintf(stderr, "svctl: unknown command %q\n%s", args[0], usage())
-		return 2
+		return exitBadInput
 	}
 	err := cmd.execute(ctx, args[1:], stdout, stderr)
-	var inputErr *run.InputError
+	var bad badInput
 	switch {
+	case err == nil && ctx.Err() != nil:
+		// A command that ends on Ctrl-C by design (logs -f, watch).
+		return exitInterrupted
 	case err == nil, errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.As(err, new(usageError)), errors.As(err, &inputErr):
+		return exitOK
+	case errors.As(err, &bad) && bad.BadInput():
 		fmt.Fprintf(stderr, "svctl %s: %v\n", cmd.name, err)
-		return 2
+		return exitBadInput
+	case ctx.Err() != nil:
+		msg := err.Error()
+		if !strings.Contains(msg, "interrupted") {
+			msg = "interrupted: " + msg
+		}
+		fmt.Fprintf(stderr, "svctl %s: %s\n", cmd.name, msg)
+		return exitInterrupted
 	default:
 		fmt.Fprintf(stderr, "svctl %s: %v\n", cmd.name, err)
-		return 1
+		return exitFailed
 	}
 }

@@ -69,7 +69,23 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"name too short", []string{"run", "lobsters-popularity", "v1"}, 2, "deployment name"},
 		{"name too long", []string{"run", "lobsters-popularity", strings.Repeat("a", 41)}, 2, "deployment name"},
 		{"unknown service", []string{"run", "lobsters-karma", "lobpop_v1"}, 2, "known services"},
-		{"unknown ref", []string{"run", "lobsters-popularity", "lobpop_v1", "no-such-branch-xyz"}, 1, "unknown git ref"},
+		{"unknown ref", []string{"run", "lobsters-popularity", "lobpop_v1", "no-such-branch-xyz"}, 2, "unknown git ref"},
+		{"unknown describe-style ref", []string{"run", "lobsters-popularity", "lobpop_v1", "v0-3-gb7b3abf"}, 2, "unknown git ref"},
+		{"render: unknown ref", []string{"render", "lobsters-popularity", "lobpop_v1", "no-such-branch-xyz"}, 2, "unknown git ref"},
+		{"render: relative ref", []string{"render", "lobsters-popularity", "lobpop_v1", "HEAD~1"}, 2, ""},
+		{"render: -publish without a store", []string{"render", "-publish", "lobsters-popularity", "lobpop_v1"}, 2, "SVCTL_ARTIFACTS"},
+		{"watch: bad name", []string{"watch", "lobsters-popularity", "a b"}, 2, "deployment name"},
+		{"watch: unknown service", []string{"watch", "lobsters-karma", "lobpop_v1"}, 2, "known services"},
+		{"logs: bad name", []string{"logs", "a/b"}, 2, "deployment name"},
+		{"logs: bad tail", []string{"logs", "-tail", "-5", "lobpop_v1"}, 2, "-tail"},
+		{"logs: bad since", []string{"logs", "-since", "-1m", "lobpop_v1"}, 2, "-since"},
+		{"promote: bad name", []string{"promote", "x"}, 2, "deployment name"},
+		{"demote: bad name", []string{"demote", "x"}, 2, "deployment name"},
+		{"ps: unknown service", []string{"ps", "lobsters-karma"}, 2, "known services"},
+		{"ps: unknown flag", []string{"ps", "-wide"}, 2, "wide"},
+		{"publish: no such file", []string{"publish", "/no/such/file"}, 2, "not a file"},
+		{"gc: an argument", []string{"gc", "now"}, 2, "got 1 argument"},
+		{"mesh: two profiles", []string{"mesh", "a", "b"}, 2, "got 2 argument"},
 		{"option as ref", []string{"run", "lobsters-popularity", "lobpop_v1", "--upload-pack=x"}, 2, ""},
 		{"short commit", []string{"run", "lobsters-popularity", "lobpop_v1", "abc12"}, 2, "at least 8"},
 		{"unknown variable", []string{"run", "--var", "colour=red", "lobsters-popularity", "lobpop_v1"}, 2, "colour"},
@@ -114,11 +130,28 @@ func TestAgentsDownIsOneClearLine(t *testing.T) {
 	}
 	assertNothingCreated(t, data)
 
-	for _, cmd := range [][]string{{"stop", "lobpop_v1"}, {"ps"}, {"mesh", "tutorial"}} {
+	// Every command that needs the agents: a failure of the world, exit 1.
+	for _, cmd := range [][]string{
+		{"watch", "lobsters-popularity", "lobpop_v1"}, {"stop", "lobpop_v1"}, {"ps"}, {"logs", "lobpop_v1"},
+		{"promote", "lobpop_v1"}, {"demote", "lobpop_v1"}, {"mesh"}, {"mesh", "tutorial"}, {"gc"},
+	} {
 		code, out := svctl(t, cmd...)
 		if code != 1 || !strings.Contains(out, "no agent answers") {
-			t.Errorf("svctl %v with agents down: exit %d:\n%s", cmd, code, out)
+			t.Errorf("svctl %v with agents down: exit %d, want 1 saying no agent answers:\n%s", cmd, code, out)
 		}
+	}
+	// The artifact store down: exit 1 too.
+	t.Setenv("SVCTL_ARTIFACTS", "s3://bucket/prefix")
+	t.Setenv("AWS_ENDPOINT_URL", "http://"+deadAddr(t))
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_REGION", "us-east-1")
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := svctl(t, "publish", file); code != 1 {
+		t.Errorf("svctl publish with the store down: exit %d, want 1:\n%s", code, out)
 	}
 }
 
@@ -194,4 +227,34 @@ func repeatedStep(out string) string {
 		}
 	}
 	return ""
+}
+
+// TestRenderHonoursPublishWithoutAgents: -publish (or a store in
+// SVCTL_ARTIFACTS) renders the published form even where no agent
+// answers, and says why; the local form has no artifact.
+func TestRenderHonoursPublishWithoutAgents(t *testing.T) {
+	emptyDataDir(t)
+	t.Setenv("NOMAD_ADDR", "http://"+deadAddr(t))
+	t.Setenv("CONSUL_HTTP_ADDR", deadAddr(t))
+	render := func(args ...string) (string, string) {
+		var stdout, stderr bytes.Buffer
+		if code := execute(context.Background(), append([]string{"render"}, args...), &stdout, &stderr); code != 0 {
+			t.Fatalf("render %v: exit %d:\n%s", args, code, stderr.String())
+		}
+		return stdout.String(), stderr.String()
+	}
+	job, _ := render("lobsters-popularity", "lobpop_v1")
+	if strings.Contains(job, "artifact {") {
+		t.Errorf("the local render has an artifact block:\n%s", job)
+	}
+	t.Setenv("SVCTL_ARTIFACTS", "s3://bucket/prefix")
+	for _, args := range [][]string{{"-publish", "lobsters-popularity", "lobpop_v1"}, {"lobsters-popularity", "lobpop_v1"}} {
+		job, note := render(args...)
+		if !strings.Contains(job, "artifact {") || !strings.Contains(job, "published by svctl run>") {
+			t.Errorf("render %v with a store and no agents: no published artifact:\n%s", args, job)
+		}
+		if !strings.Contains(note, "rendered as published") {
+			t.Errorf("render %v does not say it rendered as published:\n%s", args, note)
+		}
+	}
 }

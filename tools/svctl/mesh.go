@@ -32,7 +32,7 @@ live, or without PROFILE names the active one. Only Consul is needed.`,
 					return usageError{err.Error()}
 				}
 			}
-			cc, err := agents.Consul()
+			cc, err := agents.Consul(ctx)
 			if err != nil {
 				return err
 			}

@@ -36,8 +36,15 @@ the active mesh profile.`,
 			service := ""
 			if len(pos) == 1 {
 				service = pos[0]
+				ws, err := findWorkspace()
+				if err != nil {
+					return err
+				}
+				if _, err := ws.packDir(service); err != nil {
+					return usageError{err.Error()}
+				}
 			}
-			nc, cc, err := agents.Both()
+			nc, cc, err := agents.Both(ctx)
 			if err != nil {
 				return err
 			}

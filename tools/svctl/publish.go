@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"microwizard/internal/svctl/artifacts"
@@ -28,6 +29,9 @@ already in the store is not uploaded again.`,
 	maxArgs: 1,
 	setup: func(fs *flag.FlagSet) action {
 		return func(ctx context.Context, pos []string, out streams) error {
+			if info, err := os.Stat(pos[0]); err != nil || !info.Mode().IsRegular() {
+				return usageError{fmt.Sprintf("%s: not a file to publish", pos[0])}
+			}
 			store, err := artifacts.FromEnv()
 			if err != nil {
 				return usageError{err.Error()}

@@ -37,7 +37,7 @@ stand.`,
 			// (local or published) and the sidecar the nodes can run.
 			chosen := map[string]string{}
 			published := false
-			if nc, cc, err := agents.Both(); err == nil {
+			if nc, cc, err := agents.Both(ctx); err == nil {
 				store, err := artifacts.FromEnv()
 				if err != nil {
 					return usageError{err.Error()}
@@ -54,8 +54,28 @@ stand.`,
 				maps.Copy(chosen, tgt.values())
 				maps.Copy(chosen, sidecar)
 				published = tgt.store != nil
+			} else if ctx.Err() != nil {
+				return err // interrupted: nothing to render
 			} else {
-				fmt.Fprintf(out.stderr, "==> rendered with the pack's defaults for the target and the sidecar: the agents were not asked (%v)\n", err)
+				// -publish is honoured without agents too: the published
+				// form, with placeholders for what a run would publish.
+				store, serr := artifacts.FromEnv()
+				switch {
+				case serr != nil:
+					return usageError{serr.Error()}
+				case *publish && store == nil:
+					return usageError{"-publish needs an artifact store: set SVCTL_ARTIFACTS=s3://BUCKET/PREFIX (README: Clusters)"}
+				case store != nil:
+					// As run: a configured store is published to.
+					published = true
+					why := "SVCTL_ARTIFACTS is set"
+					if *publish {
+						why = "-publish"
+					}
+					fmt.Fprintf(out.stderr, "==> rendered as published to %s (%s), with the pack's defaults for the sidecar: the agents were not asked (%v)\n", store, why, err)
+				default:
+					fmt.Fprintf(out.stderr, "==> rendered with the pack's defaults for the target and the sidecar: the agents were not asked (%v)\n", err)
+				}
 			}
 			job, err := r.Render(r.planned(published), chosen)
 			if err != nil {

@@ -19,8 +19,6 @@ import (
 	"microwizard/internal/svctl/mesh"
 	"microwizard/internal/svctl/run"
 	"microwizard/internal/svctl/snapshot"
-
-	consul "github.com/hashicorp/consul/api"
 )
 
 var runCommand = &command{
@@ -78,7 +76,7 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 		return "", usageError{err.Error()}
 	}
 	// The agents next: with them down nothing is copied or built.
-	nc, cc, err := agents.Both()
+	nc, cc, err := agents.Both(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -167,7 +165,7 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 		if _, had := versions[r.Name]; !had {
 			defer func() {
 				if err != nil {
-					err = forgetIfGone(d, cc, r, err)
+					err = forgetIfGone(ctx, r, err)
 				}
 			}()
 		}
@@ -202,8 +200,13 @@ func runInstance(ctx context.Context, pos []string, vars varFlags, opts runOptio
 // forgetIfGone takes away the personal route a failed private run gave a
 // new version, once no instance of it is left: such a route would be
 // harmless (it falls back to the shared versions) but is not left behind.
-func forgetIfGone(d *deploy.Client, cc *consul.Client, r *request, runErr error) error {
-	jobs, err := d.Jobs(r.Service)
+func forgetIfGone(ctx context.Context, r *request, runErr error) error {
+	// After Ctrl-C too: clients that outlive the command by the grace.
+	nc, cc, err := agents.Both(agents.Grace(ctx))
+	if err != nil {
+		return runErr
+	}
+	jobs, err := deploy.New(nc, cc, nil).Jobs(r.Service)
 	if err != nil {
 		return runErr
 	}

@@ -31,7 +31,7 @@ removes their run directories from the data dir.`,
 			if err := run.ValidateName(name); err != nil {
 				return usageError{err.Error()}
 			}
-			nc, cc, err := agents.Both()
+			nc, cc, err := agents.Both(ctx)
 			if err != nil {
 				return err
 			}

@@ -27,7 +27,7 @@ only NAME. Takes effect live, with no failed request; nothing is restarted.`,
 	maxArgs: 1,
 	setup: func(fs *flag.FlagSet) action {
 		return func(ctx context.Context, pos []string, out streams) error {
-			return setMode(pos[0], mesh.Shared, out)
+			return setMode(ctx, pos[0], mesh.Shared, out)
 		}
 	},
 }
@@ -45,13 +45,13 @@ Takes effect live, with no failed request; nothing is restarted.`,
 	maxArgs: 1,
 	setup: func(fs *flag.FlagSet) action {
 		return func(ctx context.Context, pos []string, out streams) error {
-			return setMode(pos[0], mesh.Private, out)
+			return setMode(ctx, pos[0], mesh.Private, out)
 		}
 	},
 }
 
 // setMode is promote and demote: NAME must have instances.
-func setMode(name string, mode mesh.Mode, out streams) error {
+func setMode(ctx context.Context, name string, mode mesh.Mode, out streams) error {
 	if err := run.ValidateName(name); err != nil {
 		return usageError{err.Error()}
 	}
@@ -59,7 +59,7 @@ func setMode(name string, mode mesh.Mode, out streams) error {
 	if err != nil {
 		return err
 	}
-	nc, cc, err := agents.Both()
+	nc, cc, err := agents.Both(ctx)
 	if err != nil {
 		return err
 	}

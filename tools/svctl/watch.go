@@ -13,8 +13,6 @@ import (
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/gobuild"
 	"microwizard/internal/svctl/watch"
-
-	consul "github.com/hashicorp/consul/api"
 )
 
 // watchQuiet is how long the tree must be quiet after a change before a
@@ -53,7 +51,7 @@ func watchAndRun(ctx context.Context, service, name string, vars varFlags, opts 
 	if err != nil {
 		return err
 	}
-	nc, cc, err := agents.Both()
+	nc, cc, err := agents.Both(ctx)
 	if err != nil {
 		return err
 	}
@@ -81,7 +79,7 @@ func watchAndRun(ctx context.Context, service, name string, vars varFlags, opts 
 	for {
 		select {
 		case <-ctx.Done():
-			return leave(d, cc, r.Service, name, current, stopOnExit, out)
+			return leave(ctx, d, r.Service, name, current, stopOnExit, out)
 		case err := <-w.Errors():
 			fmt.Fprintf(out.stderr, "svctl watch: %v\n", err)
 		case paths := <-w.Changes():
@@ -92,12 +90,12 @@ func watchAndRun(ctx context.Context, service, name string, vars varFlags, opts 
 			}
 			if err != nil {
 				if ctx.Err() != nil {
-					return leave(d, cc, r.Service, name, current, stopOnExit, out)
+					return leave(ctx, d, r.Service, name, current, stopOnExit, out)
 				}
 				fmt.Fprintf(out.stderr, "svctl watch: %v\n==> %s keeps running as job %s; watching for the next change\n", err, name, current)
 				continue
 			}
-			if err := d.StopJob(context.WithoutCancel(ctx), current); err != nil {
+			if err := d.StopJob(ctx, current); err != nil {
 				fmt.Fprintf(out.stderr, "svctl watch: stop the instance it replaces: %v\n", err)
 			}
 			current = next
@@ -107,17 +105,23 @@ func watchAndRun(ctx context.Context, service, name string, vars varFlags, opts 
 }
 
 // leave ends a watch: the last instance stays, or is stopped (and a
-// private version's route goes with its last instance).
-func leave(d *deploy.Client, cc *consul.Client, service, name, jobID string, stop bool, out streams) error {
+// private version's route goes with its last instance). After Ctrl-C the
+// job is purged at once (Nomad stops it, out of Consul first), within the
+// cleanup grace.
+func leave(ctx context.Context, d *deploy.Client, service, name, jobID string, stop bool, out streams) error {
 	if !stop {
 		fmt.Fprintf(out.stdout, "\n==> left %s running as job %s (`svctl stop %s` removes it)\n", name, jobID, name)
 		return nil
 	}
-	if err := d.StopJob(context.Background(), jobID); err != nil {
+	if err := d.StopJob(ctx, jobID); err != nil {
 		return err
 	}
 	fmt.Fprintf(out.stdout, "\n==> stopped %s (job %s)\n", name, jobID)
-	return forgetRoute(d, cc, service, name, out)
+	nc, cc, err := agents.Both(agents.Grace(ctx))
+	if err != nil {
+		return fmt.Errorf("remove the personal route of %s: %w", name, err)
+	}
+	return forgetRoute(deploy.New(nc, cc, nil), cc, service, name, out)
 }
 
 // relPaths names the changed files, relative to root, a few at most.

@@ -2,11 +2,18 @@
 // from the environment exactly as the official CLIs read it (NOMAD_ADDR,
 // NOMAD_TOKEN, NOMAD_REGION, ..., CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, ...),
 // and checks that each answers. An agent that does not answer gives one line
-// naming it and where it was looked for. Every call has a time limit
-// (SVCTL_AGENT_TIMEOUT, 10 s by default).
+// naming it and where it was looked for.
+//
+// Every call of the clients it returns ends when the command's context ends
+// (Ctrl-C), and every call but a stream has a time limit (SVCTL_AGENT_TIMEOUT,
+// 10 s by default). A stream (a log followed) has no overall limit: it is
+// cut only when the agent sends nothing, not even its heartbeat, for
+// StreamIdle (see transport.go). Calls that clean up after an interrupted
+// command take Cleanup's context.
 package agents
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -58,8 +65,8 @@ func redact(s string) string { return userinfoRE.ReplaceAllString(s, "xxxxx@") }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
-// DefaultTimeout bounds every call to an agent: an address that accepts
-// connections and never answers must not hang svctl.
+// DefaultTimeout bounds every call to an agent but a stream: an address that
+// accepts connections and never answers must not hang svctl.
 const DefaultTimeout = 10 * time.Second
 
 // Timeout is SVCTL_AGENT_TIMEOUT (a Go duration), else DefaultTimeout.
@@ -71,58 +78,78 @@ func Timeout() time.Duration {
 }
 
 // Nomad returns a client of the Nomad agent the environment names, once it
-// has answered.
-func Nomad() (*nomad.Client, error) {
+// has answered. Its calls end with ctx (see the package doc).
+func Nomad(ctx context.Context) (*nomad.Client, error) {
 	cfg := nomad.DefaultConfig()
-	if !strings.HasPrefix(cfg.Address, "unix://") {
-		// Nomad's own default client, with a time limit.
-		transport := http.DefaultTransport.(*http.Transport).Clone()
-		transport.TLSHandshakeTimeout = 10 * time.Second
-		transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-		transport.ForceAttemptHTTP2 = false
-		cfg.HttpClient = &http.Client{Transport: transport, Timeout: Timeout()}
-		if err := nomad.ConfigureTLS(cfg.HttpClient, cfg.TLSConfig); err != nil {
-			return nil, errors.New(redact(fmt.Sprintf("nomad TLS for %s: %v", cfg.Address, err)))
+	base := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout: 10 * time.Second,
+		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12},
+		MaxIdleConnsPerHost: 8,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	if path, ok := strings.CutPrefix(cfg.Address, "unix://"); ok {
+		base.Proxy = nil
+		base.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", path)
 		}
 	}
+	cfg.HttpClient = &http.Client{Transport: base}
+	if err := nomad.ConfigureTLS(cfg.HttpClient, cfg.TLSConfig); err != nil {
+		return nil, errors.New(redact(fmt.Sprintf("nomad TLS for %s: %v", cfg.Address, err)))
+	}
+	cfg.HttpClient.Transport = bind(ctx, base)
 	c, err := nomad.NewClient(cfg)
 	if err != nil {
 		return nil, errors.New(redact(fmt.Sprintf("nomad client for %s: %v", cfg.Address, err)))
 	}
 	if _, err := c.Agent().Self(); err != nil {
+		if ctx.Err() != nil {
+			return nil, interrupted("nomad", ctx)
+		}
 		return nil, &UnreachableError{Agent: "nomad", Addr: cfg.Address, Env: "NOMAD_ADDR", Err: err}
 	}
 	return c, nil
 }
 
 // Consul returns a client of the Consul agent the environment names, once
-// it has answered.
-func Consul() (*consul.Client, error) {
+// it has answered. Its calls end with ctx (see the package doc).
+func Consul(ctx context.Context) (*consul.Client, error) {
 	cfg := consul.DefaultConfig()
 	c, err := consul.NewClient(cfg)
 	if err != nil {
 		return nil, errors.New(redact(fmt.Sprintf("consul client for %s: %v", cfg.Address, err)))
 	}
-	// After NewClient: it moves a scheme in the address to cfg.Scheme.
+	// After NewClient: it moves a scheme in the address to cfg.Scheme, and
+	// made the HTTP client (TLS, a unix socket) that the client keeps.
 	addr := consulURL(cfg)
-	cfg.HttpClient.Timeout = Timeout()
+	cfg.HttpClient.Transport = bind(ctx, cfg.HttpClient.Transport)
 	if _, err := c.Status().Leader(); err != nil {
+		if ctx.Err() != nil {
+			return nil, interrupted("consul", ctx)
+		}
 		return nil, &UnreachableError{Agent: "consul", Addr: addr, Env: "CONSUL_HTTP_ADDR", Err: err}
 	}
 	return c, nil
 }
 
 // Both returns clients of both agents, Nomad first.
-func Both() (*nomad.Client, *consul.Client, error) {
-	n, err := Nomad()
+func Both(ctx context.Context) (*nomad.Client, *consul.Client, error) {
+	n, err := Nomad(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := Consul()
+	c, err := Consul(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	return n, c, nil
+}
+
+// interrupted is the error of a probe the command's end cut short.
+func interrupted(agent string, ctx context.Context) error {
+	return fmt.Errorf("interrupted while asking the %s agent: %w", agent, context.Cause(ctx))
 }
 
 func consulURL(cfg *consul.Config) string {

@@ -1,6 +1,7 @@
 package agents
 
 import (
+	"context"
 	"net"
 	"strings"
 	"sync"
@@ -19,18 +20,18 @@ func TestCredentialsInAddressesAreNotPrinted(t *testing.T) {
 	dead := l.Addr().String()
 	l.Close()
 	t.Setenv("NOMAD_ADDR", "http://admin:s3cret-pw@"+dead)
-	_, err = Nomad()
+	_, err = Nomad(context.Background())
 	if err == nil || strings.Contains(err.Error(), "s3cret-pw") || !strings.Contains(err.Error(), dead) {
 		t.Fatalf("nomad: %v; want an error naming %s without the password", err, dead)
 	}
 	for _, addr := range []string{"http://admin:p%zz@" + dead, "http://s3cret-pw@" + dead} {
 		t.Setenv("NOMAD_ADDR", addr)
-		if _, err := Nomad(); err == nil || strings.Contains(err.Error(), "s3cret-pw") || strings.Contains(err.Error(), "p%zz") {
+		if _, err := Nomad(context.Background()); err == nil || strings.Contains(err.Error(), "s3cret-pw") || strings.Contains(err.Error(), "p%zz") {
 			t.Errorf("nomad at %s: %v; want an error without the credentials", addr, err)
 		}
 	}
 	t.Setenv("CONSUL_HTTP_ADDR", "http://admin:s3cret-pw@"+dead)
-	_, err = Consul()
+	_, err = Consul(context.Background())
 	if err == nil || strings.Contains(err.Error(), "s3cret-pw") || !strings.Contains(err.Error(), dead) {
 		t.Fatalf("consul: %v; want an error naming %s without the password", err, dead)
 	}
@@ -70,8 +71,8 @@ func TestAnAgentThatNeverAnswersDoesNotHang(t *testing.T) {
 	t.Setenv("NOMAD_ADDR", "http://"+l.Addr().String())
 	t.Setenv("CONSUL_HTTP_ADDR", l.Addr().String())
 	for name, connect := range map[string]func() error{
-		"nomad":  func() error { _, err := Nomad(); return err },
-		"consul": func() error { _, err := Consul(); return err },
+		"nomad":  func() error { _, err := Nomad(context.Background()); return err },
+		"consul": func() error { _, err := Consul(context.Background()); return err },
 	} {
 		start := time.Now()
 		err := connect()

@@ -82,13 +82,15 @@ func (c *Client) Run(ctx context.Context, jobHCL string, timeout time.Duration) 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("interrupted before submitting job %s; nothing was submitted", jobID)
 	}
-	// Not cancelled by Ctrl-C: a registration cut half-way could leave a job
-	// nobody purges (the call is bounded by the agent time limit).
-	resp, _, err := c.nomad.Jobs().EnforceRegister(job, 0, nil)
+	resp, _, err := c.nomad.Jobs().EnforceRegister(job, 0, (&nomad.WriteOptions{}).WithContext(ctx))
 	if err != nil {
-		// The server may have taken it before the answer was lost: a job of
-		// this new ID is this run's, so take it back (no job is fine).
-		_ = c.remove(context.WithoutCancel(ctx), jobID)
+		// The server may have taken it before the answer was lost (or
+		// Ctrl-C cut the call): a job of this new ID is this run's, so take
+		// it back (no job is fine).
+		_ = c.remove(ctx, jobID)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("interrupted while submitting job %s; it was purged", jobID)
+		}
 		return nil, fmt.Errorf("submit job %s: %w", jobID, err)
 	}
 	c.printf("==> %s: submitted job %q\n", stamp(), jobID)
@@ -96,7 +98,7 @@ func (c *Client) Run(ctx context.Context, jobHCL string, timeout time.Duration) 
 	addr, allocID, err := c.follow(ctx, jobID, resp.EvalID, service, timeout)
 	if err != nil {
 		// A run that failed leaves nothing behind: what was submitted goes.
-		if derr := c.remove(context.WithoutCancel(ctx), jobID); derr != nil {
+		if derr := c.remove(ctx, jobID); derr != nil {
 			return nil, fmt.Errorf("%w\n(stopping job %s failed too: %v)", err, jobID, derr)
 		}
 		c.printf("==> %s: stopped and purged job %q\n", stamp(), jobID)

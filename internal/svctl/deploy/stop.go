@@ -10,6 +10,7 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
+	"microwizard/internal/svctl/agents"
 	"microwizard/internal/svctl/run"
 )
 
@@ -84,13 +85,24 @@ func (c *Client) Stop(ctx context.Context, name string, one bool) ([]Job, error)
 	return hit, nil
 }
 
-// remove stops a job, waits until its allocations have ended (and so
-// released their ports and network namespaces), and purges it.
+// remove takes back a job this run submitted: it stops it, waits until its
+// allocations have ended (and so released their ports and network
+// namespaces), and purges it. Once ctx has ended (Ctrl-C) it purges at once,
+// within the cleanup grace: Nomad then stops the allocations itself, out of
+// Consul first as for any stop.
 func (c *Client) remove(ctx context.Context, jobID string) error {
-	if _, _, err := c.nomad.Jobs().Deregister(jobID, false, nil); err != nil {
-		return fmt.Errorf("stop job %s: %w", jobID, err)
+	if ctx.Err() == nil {
+		if _, _, err := c.nomad.Jobs().Deregister(jobID, false, (&nomad.WriteOptions{}).WithContext(ctx)); err != nil && ctx.Err() == nil {
+			return fmt.Errorf("stop job %s: %w", jobID, err)
+		}
+		if err := c.waitStopped(ctx, jobID); err != nil && ctx.Err() == nil {
+			return err
+		}
 	}
-	return c.waitStoppedAndPurge(ctx, jobID)
+	if _, _, err := c.nomad.Jobs().Deregister(jobID, true, (&nomad.WriteOptions{}).WithContext(agents.Cleanup(ctx))); err != nil {
+		return fmt.Errorf("purge job %s: %w", jobID, err)
+	}
+	return nil
 }
 
 func (c *Client) waitStoppedAndPurge(ctx context.Context, jobID string) error {

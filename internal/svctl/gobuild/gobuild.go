@@ -91,8 +91,7 @@ func BuildFor(ctx context.Context, dir, pkg, out string, p Platform) (Result, er
 	defer os.RemoveAll(tmp)
 	tmpOut := filepath.Join(tmp, filepath.Base(absOut))
 
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", tmpOut, pkg)
-	cmd.Dir = dir
+	cmd := goCommand(ctx, dir, "build", "-trimpath", "-ldflags=-s -w", "-o", tmpOut, pkg)
 	cmd.Env = append(buildEnv(os.Environ()), "CGO_ENABLED=0")
 	if p.OS != "" {
 		cmd.Env = append(cmd.Env, "GOOS="+p.OS)

@@ -6,13 +6,18 @@ package logs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	nomad "github.com/hashicorp/nomad/api"
+
+	"microwizard/internal/svctl/agents"
 )
 
 // Line is one line of an instance's log.
@@ -41,8 +46,11 @@ type Options struct {
 // poll while following.
 type Instances func() ([]*nomad.AllocationListStub, error)
 
-// poll is how often a follow looks for new instances.
+// poll is how often a follow looks for new instances and ended ones.
 const poll = time.Second
+
+// maxBackoff bounds the wait between tries to reach an agent again.
+const maxBackoff = 30 * time.Second
 
 // tailBytesPerLine is how far back from a log's end a tail of N lines
 // starts reading, per line (as `nomad alloc logs -tail` does); more lines
@@ -51,35 +59,51 @@ const tailBytesPerLine = 512
 
 // Stream writes the lines of instances' logs to emit, which is called from
 // one goroutine at a time. Without Follow it returns once every log has been
-// read; with it, when ctx ends.
+// read; with it, when ctx ends. While following, a stream the agent cuts, or
+// that carries nothing for the agents' idle time, is resumed where it was, so
+// no line is lost or repeated; an instance that ends is read to its end, said
+// once, and dropped.
 func Stream(ctx context.Context, nc *nomad.Client, instances Instances, opts Options, emit func(Line)) error {
+	return stream(ctx, nomadSource{nc}, instances, opts, emit)
+}
+
+// allocState is what a follow knows of one allocation's followers.
+type allocState struct {
+	finish chan struct{} // closed: the allocation ended; read to the end and stop
+	status string        // why it ended, for the note
+}
+
+func stream(ctx context.Context, src source, instances Instances, opts Options, emit func(Line)) error {
+	return streamRetrying(ctx, src, instances, opts, emit, poll)
+}
+
+// streamRetrying is stream, resuming a cut stream retry after the cut at
+// first.
+func streamRetrying(ctx context.Context, src source, instances Instances, opts Options, emit func(Line), retry time.Duration) error {
 	var (
 		mu      sync.Mutex
 		wg      sync.WaitGroup
 		errs    []error
-		started = map[string]bool{}
+		started = map[string]*allocState{} // every allocation followed, ended ones too
 	)
 	out := func(l Line) {
 		mu.Lock()
 		defer mu.Unlock()
 		emit(l)
 	}
+	note := func(format string, args ...any) { out(Line{Stream: "svctl", Text: fmt.Sprintf(format, args...)}) }
 	cutoff := time.Time{}
 	if opts.Since > 0 {
 		cutoff = time.Now().Add(-opts.Since)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	startNew := func() error {
-		allocs, err := instances()
-		if err != nil {
-			return err
-		}
+	startNew := func(allocs []*nomad.AllocationListStub) error {
 		for _, stub := range allocs {
-			if started[stub.ID] {
+			if started[stub.ID] != nil {
 				continue
 			}
-			alloc, _, err := nc.Allocations().Info(stub.ID, nil)
+			alloc, err := src.Info(ctx, stub.ID)
 			if err != nil {
 				return fmt.Errorf("read allocation %s: %w", stub.ID, err)
 			}
@@ -92,12 +116,16 @@ func Stream(ctx context.Context, nc *nomad.Client, instances Instances, opts Opt
 				// servers: no logs yet; the next poll takes it.
 				continue
 			}
-			started[stub.ID] = true
-			for _, stream := range []string{"stdout", "stderr"} {
+			state := &allocState{finish: make(chan struct{})}
+			started[stub.ID] = state
+			var streams sync.WaitGroup
+			for _, name := range []string{"stdout", "stderr"} {
 				wg.Add(1)
+				streams.Add(1)
 				go func() {
 					defer wg.Done()
-					f := follower{nc: nc, alloc: alloc, task: task, stream: stream, opts: opts, cutoff: cutoff, emit: out}
+					defer streams.Done()
+					f := &follower{src: src, alloc: alloc, task: task, stream: name, opts: opts, cutoff: cutoff, emit: out, note: note, finish: state.finish, retry: retry}
 					if err := f.run(ctx); err != nil && ctx.Err() == nil {
 						mu.Lock()
 						errs = append(errs, err)
@@ -105,34 +133,107 @@ func Stream(ctx context.Context, nc *nomad.Client, instances Instances, opts Opt
 					}
 				}()
 			}
+			if opts.Follow {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					streams.Wait()
+					if ctx.Err() == nil {
+						note("instance %s ended (%s): its logs are complete above", shortID(alloc.ID), state.status)
+					}
+				}()
+			}
 		}
 		return nil
 	}
-	if err := startNew(); err != nil {
+	allocs, err := instances()
+	if err == nil {
+		err = startNew(allocs)
+	}
+	if err != nil {
 		cancel()
 		wg.Wait()
 		return err
 	}
 	if opts.Follow {
-		tick := time.NewTicker(poll)
-		defer tick.Stop()
-	loop:
-		for {
-			select {
-			case <-ctx.Done():
-				break loop
-			case <-tick.C:
-				if err := startNew(); err != nil && ctx.Err() == nil {
-					out(Line{Stream: "svctl", Text: err.Error()})
-				}
-			}
-		}
+		follow(ctx, src, instances, started, startNew, note)
 	}
 	wg.Wait()
 	if len(errs) > 0 {
 		return errs[0]
 	}
 	return nil
+}
+
+// follow polls for new instances and ended ones until ctx ends. An agent
+// that does not answer is said once, then asked again with back-off.
+func follow(ctx context.Context, src source, instances Instances, started map[string]*allocState,
+	startNew func([]*nomad.AllocationListStub) error, note func(string, ...any)) {
+	wait, failing := poll, ""
+	for {
+		if sleep(ctx, wait) != nil {
+			return
+		}
+		err := checkInstances(ctx, src, instances, started, startNew)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			if failing == "" {
+				note("cannot follow the instances: %v; trying again, less and less often", err)
+			}
+			failing = err.Error()
+			wait = min(2*wait, maxBackoff)
+		default:
+			if failing != "" {
+				note("following the instances again")
+			}
+			failing, wait = "", poll
+		}
+	}
+}
+
+// checkInstances starts following new instances and finishes the ended ones.
+func checkInstances(ctx context.Context, src source, instances Instances, started map[string]*allocState,
+	startNew func([]*nomad.AllocationListStub) error) error {
+	allocs, err := instances()
+	if err != nil {
+		return err
+	}
+	live := map[string]bool{}
+	for _, a := range allocs {
+		if !terminal(a.ClientStatus) {
+			live[a.ID] = true
+		}
+	}
+	for id, st := range started {
+		if live[id] || st.status != "" {
+			continue
+		}
+		// No longer desired to run (stopped: it may still serve through
+		// its shutdown delay), or ended: its own status decides.
+		a, err := src.Info(ctx, id)
+		switch {
+		case isNotFound(err):
+			st.status = "gone from Nomad"
+		case err != nil:
+			return fmt.Errorf("read allocation %s: %w", id, err)
+		case terminal(a.ClientStatus):
+			st.status = a.ClientStatus
+		default:
+			continue
+		}
+		close(st.finish)
+	}
+	return startNew(allocs)
+}
+
+func terminal(clientStatus string) bool {
+	switch clientStatus {
+	case "complete", "failed", "lost":
+		return true
+	}
+	return false
 }
 
 // taskOf names the allocation's service task, or its Connect sidecar's.
@@ -160,13 +261,24 @@ func taskOf(alloc *nomad.Allocation, sidecar bool) (string, error) {
 
 // follower reads one stream of one task.
 type follower struct {
-	nc     *nomad.Client
+	src    source
 	alloc  *nomad.Allocation
 	task   string
 	stream string
 	opts   Options
 	cutoff time.Time
 	emit   func(Line)
+	note   func(string, ...any)
+	finish <-chan struct{} // closed when the allocation has ended
+
+	// Where the stream is: the log file the last byte read came from and
+	// how far into it. A stream resumed starts there.
+	file   string
+	pos    int64
+	start  int64         // the offset of the first read
+	opened bool          // the first read was made
+	lost   bool          // cut, and not yet resumed
+	retry  time.Duration // the first wait before resuming; it doubles
 
 	partial  []byte    // an unfinished line
 	last     time.Time // the time of the last line with one, for Since
@@ -181,79 +293,233 @@ type follower struct {
 	tailDone  bool
 }
 
+// errFinish ends a followed stream when its allocation has ended.
+var errFinish = errors.New("the allocation ended")
+
+// run reads the stream until it ends (a plain read), or until ctx ends or
+// the allocation has ended and its last bytes are read (a follow).
 func (f *follower) run(ctx context.Context) error {
-	origin, offset := "start", int64(0)
-	if !f.cutoff.IsZero() || f.opts.Tail >= 0 {
-		size, err := f.size()
-		if err != nil {
-			return err
-		}
-		f.existing = size // -since judges these bytes only; what comes after is new
+	defer f.flush()
+	if err := f.open(ctx); err != nil {
+		return err
 	}
+	follow := f.opts.Follow
+	wait, lastTries := time.Duration(0), 0
+	for {
+		err := f.read(ctx, follow)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, errFinish):
+			follow = false // read what is left, to the end
+			continue
+		case err == nil && !follow:
+			return nil // read to its end
+		case !f.opts.Follow:
+			return fmt.Errorf("logs of %s %s: %w", f.alloc.ID, f.stream, err)
+		case err == nil:
+			err = errors.New("the agent ended the stream")
+		}
+		// Cut while following: resume where it was, with back-off.
+		if !follow {
+			if lastTries++; lastTries > 5 {
+				f.note("could not read the last lines of %s %s: %v", shortID(f.alloc.ID), f.stream, err)
+				return nil
+			}
+		}
+		if !f.lost {
+			f.note("lost the log stream of %s %s (%v); resuming from byte %d of %s", shortID(f.alloc.ID), f.stream, err, f.pos, f.fileText())
+			f.lost, wait = true, 0
+		}
+		wait = min(max(2*wait, f.retry), maxBackoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-f.finish:
+			follow = false
+		case <-time.After(wait):
+		}
+	}
+}
+
+// open finds where the stream starts: the start of its first log file, or
+// the tail's backlog before the end; and how much of it was there.
+func (f *follower) open(ctx context.Context) error {
+	files, err := f.files(ctx)
+	if err != nil {
+		return err
+	}
+	total := int64(0)
+	for _, fi := range files {
+		total += fi.Size
+	}
+	start := int64(0)
 	if f.opts.Tail >= 0 {
-		size := f.existing
-		f.backlog = min(size, int64(max(f.opts.Tail, 1)*tailBytesPerLine))
+		f.backlog = min(total, int64(max(f.opts.Tail, 1)*tailBytesPerLine))
 		if f.opts.Tail == 0 {
 			f.backlog = 0
 		}
-		origin, offset = "end", f.backlog
-		f.skipFirst = f.backlog < size // the tail's first line is likely cut
+		start = total - f.backlog
+		f.skipFirst = start > 0 // the tail's first line is likely cut
 	}
-	cancel := make(chan struct{})
-	defer close(cancel)
-	frames, errc := f.nc.AllocFS().Logs(f.alloc, f.opts.Follow, f.task, f.stream, origin, offset, cancel, (&nomad.QueryOptions{}).WithContext(ctx))
+	f.existing = total - start // -since judges these bytes only; what comes after is new
+	f.start = start
+	// Where Nomad will start reading, as it finds it: the first file that
+	// holds the offset.
+	off := start
+	for i, fi := range files {
+		if off <= fi.Size || i == len(files)-1 {
+			f.file, f.pos = fi.Name, min(off, fi.Size)
+			break
+		}
+		off -= fi.Size
+	}
+	return nil
+}
+
+// offset is where to read from now: the first time, the start open found;
+// after that, the byte after the last one read, counted over the log files
+// there are now (Nomad counts an offset from the start of the oldest).
+func (f *follower) offset(ctx context.Context) (int64, error) {
+	if !f.opened {
+		f.opened = true
+		return f.start, nil
+	}
+	if f.file == "" {
+		return f.start, nil
+	}
+	files, err := f.files(ctx)
+	if err != nil {
+		return 0, err
+	}
+	before := int64(0)
+	for _, fi := range files {
+		if fi.Name == f.file {
+			return before + f.pos, nil
+		}
+		before += fi.Size
+	}
+	return 0, fmt.Errorf("log file %s is gone (rotated away)", f.file)
+}
+
+// read streams from where the stream is. It returns nil when the stream
+// ended by itself, errFinish when the allocation ended while following, and
+// the error that cut it otherwise.
+func (f *follower) read(ctx context.Context, follow bool) error {
+	offset, err := f.offset(ctx)
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sctx, cut := agents.WatchStream(sctx)
+	stop := make(chan struct{})
+	defer close(stop)
+	frames, errc := f.src.Logs(sctx, f.alloc, f.task, f.stream, offset, follow, stop)
+	drain := func() {
+		// Let the API client's reader end: it may be blocked handing over
+		// a frame.
+		go func() {
+			for {
+				select {
+				case _, ok := <-frames:
+					if !ok {
+						return
+					}
+				case <-errc:
+					return
+				}
+			}
+		}()
+	}
+	finish := f.finish
+	if !follow {
+		finish = nil
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			f.flush()
-			return nil
+			drain()
+			return ctx.Err()
+		case <-finish:
+			drain()
+			return errFinish
 		case err := <-errc:
-			f.flush()
-			if err != nil {
-				return fmt.Errorf("logs of %s %s: %w", f.alloc.ID, f.stream, err)
+			if cerr := cut.Err(); cerr != nil {
+				err = cerr
 			}
-			return nil
+			if err == nil {
+				err = errors.New("the stream ended with no error")
+			}
+			return err
 		case fr, ok := <-frames:
 			if !ok {
-				f.flush()
 				return nil
 			}
 			if fr == nil || fr.IsHeartbeat() {
 				continue
 			}
+			if fr.File != "" {
+				if name := path.Base(fr.File); name != f.file {
+					f.file, f.pos = name, 0 // the next file starts at its beginning
+				}
+			}
+			if len(fr.Data) == 0 {
+				continue // a file event
+			}
+			if f.lost {
+				f.note("resumed the log stream of %s %s", shortID(f.alloc.ID), f.stream)
+				f.lost = false
+			}
+			f.pos += int64(len(fr.Data))
 			f.feed(fr.Data)
 		}
 	}
 }
 
+// files lists the stream's log files, oldest first.
+func (f *follower) files(ctx context.Context) ([]*nomad.AllocFileInfo, error) {
+	all, err := f.src.Files(ctx, f.alloc)
+	if err != nil {
+		return nil, fmt.Errorf("list the logs of %s: %w", f.alloc.ID, err)
+	}
+	prefix := f.task + "." + f.stream + "."
+	type indexed struct {
+		n  int
+		fi *nomad.AllocFileInfo
+	}
+	var mine []indexed
+	for _, fi := range all {
+		idx, ok := strings.CutPrefix(fi.Name, prefix)
+		if !ok {
+			continue
+		}
+		if n, err := strconv.Atoi(idx); err == nil {
+			mine = append(mine, indexed{n, fi})
+		}
+	}
+	slices.SortFunc(mine, func(a, b indexed) int { return a.n - b.n })
+	out := make([]*nomad.AllocFileInfo, len(mine))
+	for i, m := range mine {
+		out[i] = m.fi
+	}
+	return out, nil
+}
+
+func (f *follower) fileText() string {
+	if f.file == "" {
+		return "its first log file"
+	}
+	return f.file
+}
+
 // existingFed is how many of the bytes fed were there when the stream
-// was opened: from the start of the newest file, or the tail's backlog.
+// was opened: from where it started, or the tail's backlog.
 func (f *follower) existingFed() int64 {
 	if f.opts.Tail >= 0 {
 		return f.backlog
 	}
 	return f.existing
-}
-
-// size is the current size of the stream's newest log file.
-func (f *follower) size() (int64, error) {
-	files, _, err := f.nc.AllocFS().List(f.alloc, "alloc/logs", nil)
-	if err != nil {
-		return 0, fmt.Errorf("list the logs of %s: %w", f.alloc.ID, err)
-	}
-	prefix := f.task + "." + f.stream + "."
-	best, size := -1, int64(0)
-	for _, fi := range files {
-		idx, ok := strings.CutPrefix(fi.Name, prefix)
-		if !ok {
-			continue
-		}
-		n, err := strconv.Atoi(idx)
-		if err == nil && n > best {
-			best, size = n, fi.Size
-		}
-	}
-	return size, nil
 }
 
 // feed takes bytes of the stream and emits its complete lines.
@@ -352,4 +618,22 @@ func Timestamp(line string) (time.Time, bool) {
 	word, _, _ := strings.Cut(line, " ")
 	t, err := time.Parse(time.RFC3339Nano, word)
 	return t, err == nil
+}
+
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

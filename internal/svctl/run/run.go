@@ -69,6 +69,9 @@ type InputError struct{ Msg string }
 
 func (e *InputError) Error() string { return e.Msg }
 
+// BadInput marks the error as the user's mistake (exit status 2).
+func (e *InputError) BadInput() bool { return true }
+
 // NewRequest checks a run of the service whose pack is p, named name, built
 // from source, with the user's pack variables vars: the name, the variables
 // svctl sets itself, and every value against the pack's variables and

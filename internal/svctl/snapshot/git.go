@@ -154,13 +154,22 @@ func resolveCommit(ctx context.Context, top, rev string) (string, error) {
 		if rev == "HEAD" {
 			return "", fmt.Errorf("repository %s has no commits yet: commit first, or use UNCOMMITTED_COPY or UNCOMMITTED", top)
 		}
-		return "", fmt.Errorf("unknown git ref %q: repository %s has no commits yet", rev, top)
+		return "", &UnknownRefError{Ref: rev, Why: "repository " + top + " has no commits yet"}
 	}
 	if ge.Stderr != "" {
-		return "", fmt.Errorf("unknown git ref %q: %s", rev, firstLine(ge.Stderr))
+		return "", &UnknownRefError{Ref: rev, Why: firstLine(ge.Stderr)}
 	}
-	return "", fmt.Errorf("unknown git ref %q: no commit by that name in %s", rev, top)
+	return "", &UnknownRefError{Ref: rev, Why: "no commit by that name in " + top}
 }
+
+// UnknownRefError is a SOURCE that names no commit: a mistake in the input,
+// like a bad NAME.
+type UnknownRefError struct{ Ref, Why string }
+
+func (e *UnknownRefError) Error() string { return fmt.Sprintf("unknown git ref %q: %s", e.Ref, e.Why) }
+
+// BadInput marks the error as the user's mistake (exit status 2).
+func (e *UnknownRefError) BadInput() bool { return true }
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
