@@ -24,7 +24,8 @@ const (
 	// JSON, 504). The page says NO SERVICES AVAILABLE, as the original did.
 	NoService
 	// ServiceError: an instance answered, with its own JSON error (a 503 when
-	// its database is down) or with a reply that could not be read.
+	// its database is down, or saying it is busy, on every try) or with a
+	// reply that could not be read.
 	ServiceError
 	// TimedOut: nothing complete came back within the upstream timeout.
 	TimedOut
@@ -86,7 +87,15 @@ type Popularity struct {
 	// place (a 502, 503 or 504 not from the service, or no connection):
 	// another try may reach an instance.
 	gateway bool
+	// busy: an instance answered that it is busy (isBusy): another try may
+	// reach another instance, or this one with a connection free.
+	busy bool
 }
+
+// retriable reports whether another try may get another answer: a gateway
+// error or a busy instance. A refusal, the service's other errors (its
+// database is down) and a wrong answer would be the same again.
+func (p Popularity) retriable() bool { return p.gateway || p.busy }
 
 // classifyResponse sorts out a complete HTTP answer: its status, Content-Type
 // and body.
@@ -114,6 +123,7 @@ func classifyResponse(status int, contentType string, body []byte) Popularity {
 			Outcome: ServiceError,
 			Problem: "The popularity data is unavailable right now: " + firstClause(msg),
 			Detail:  fmt.Sprintf("service answered %d: %s", status, msg),
+			busy:    isBusy(status, msg),
 		}
 	}
 	// Anything else that is not a 200 came from whatever stands in front of
@@ -139,6 +149,26 @@ func serviceErrorMessage(body []byte) (string, bool) {
 		return "", false
 	}
 	return e.Error, true
+}
+
+// isBusy reports whether an answer of the service says it is busy: a 503
+// whose JSON error's first clause is "busy" ("busy: the one database
+// connection was in use for longer than 500ms"). The rule is the body's, not
+// the Retry-After header the service sends with it: the header is any
+// server's to send, the error is the service's own. The monolith tries again
+// at once (gatewayPause), not after Retry-After's second: another try may
+// reach another instance.
+func isBusy(status int, msg string) bool {
+	return status == http.StatusServiceUnavailable && firstClause(msg) == "busy"
+}
+
+// busyProblem is what the page says when every try found the service busy:
+// "The popularity service is busy right now (tried 3 times)."
+func busyProblem(tries int) string {
+	if tries == 1 {
+		return "The popularity service is busy right now (tried once)."
+	}
+	return fmt.Sprintf("The popularity service is busy right now (tried %d times).", tries)
 }
 
 // firstClause keeps the part of a service error before its first colon:

@@ -204,12 +204,21 @@ func TestPopularWhenTheConnectionClosesWithoutResponse(t *testing.T) {
 	}
 }
 
+// An instance whose database is down says so; another try would find the
+// same database down, so the monolith does not make one.
 func TestPopularWhenTheServiceLostItsDatabase(t *testing.T) {
 	t.Parallel()
-	svc := httptest.NewServer(serveJSON(http.StatusServiceUnavailable,
-		`{"error":"database unavailable: dial unix /run/mysqld/mysqld.sock: connect: connection refused"}`))
+	var calls atomic.Int32
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		serveJSON(http.StatusServiceUnavailable,
+			`{"error":"database unavailable: dial unix /run/mysqld/mysqld.sock: connect: connection refused"}`)(w, r)
+	}))
 	defer svc.Close()
 	status, body, text := popularPage(t, svc.URL+"/")
+	if n := calls.Load(); n != 1 {
+		t.Errorf("the monolith called %d times after database unavailable, want 1", n)
+	}
 	if status != http.StatusOK {
 		t.Errorf("GET /popular = %d, want 200", status)
 	}
@@ -218,6 +227,64 @@ func TestPopularWhenTheServiceLostItsDatabase(t *testing.T) {
 	}
 	if strings.Contains(text, lobsters.NoServicesAvailable) || strings.Contains(text, "mysqld.sock") || strings.Contains(body, "popular-users") {
 		t.Errorf("want the service's error, not NO SERVICES AVAILABLE, no internals, no users:\n%s", text)
+	}
+}
+
+// busyReply is what an instance of the service answers when every one of
+// its database connections stayed in use for longer than it waits.
+const busyReply = `{"error":"busy: the one database connection was in use for longer than 500ms"}`
+
+// serveBusy answers as a busy instance does: 503 with Retry-After and its
+// busy error.
+func serveBusy(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", "1")
+	serveJSON(http.StatusServiceUnavailable, busyReply)(w, r)
+}
+
+// A busy instance is tried again at once: another try may reach another
+// instance, or this one with a connection free.
+func TestPopularTriesAgainWhenTheServiceIsBusy(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			serveBusy(w, r)
+			return
+		}
+		serveJSON(http.StatusOK, v1Reply)(w, r)
+	}))
+	defer svc.Close()
+	status, _, text := popularPage(t, svc.URL+"/")
+	if status != http.StatusOK || !strings.Contains(text, "Service ID: lobpop_v1") || !strings.Contains(text, "carol - 50") {
+		t.Fatalf("after a busy answer then users the page is %d:\n%s", status, text)
+	}
+	if strings.Contains(text, "busy") {
+		t.Errorf("the page mentions the busy try although the next one answered:\n%s", text)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("the monolith called the service %d times, want 2", n)
+	}
+}
+
+// Busy on every try, the page says the service is busy and how often it was
+// tried: an answer from the service, not NO SERVICES AVAILABLE.
+func TestPopularSaysTheServiceIsBusyAfterItsTries(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		serveBusy(w, r)
+	}))
+	defer svc.Close()
+	status, body, text := popularPage(t, svc.URL+"/")
+	if status != http.StatusOK || !strings.Contains(text, "The popularity service is busy right now (tried 3 times).") {
+		t.Errorf("GET /popular = %d, want 200 saying the service is busy after 3 tries:\n%s", status, text)
+	}
+	if strings.Contains(text, lobsters.NoServicesAvailable) || strings.Contains(body, "popular-users") {
+		t.Errorf("want the service's busy answer, not NO SERVICES AVAILABLE, no users:\n%s", text)
+	}
+	if n := calls.Load(); n != 3 {
+		t.Fatalf("the monolith called the service %d times, want 3", n)
 	}
 }
 

@@ -19,8 +19,8 @@ const maxPopularBody = 1 << 20
 // a test keeps them the same).
 const maxPopularUsers = 1000
 
-// After a gateway error the monolith tries again, gatewayRetries times at
-// most, gatewayPause apart.
+// After a gateway error or a busy answer the monolith tries again,
+// gatewayRetries times at most, gatewayPause apart.
 const (
 	gatewayRetries = 2
 	gatewayPause   = 20 * time.Millisecond
@@ -85,20 +85,26 @@ func (c *popularityClient) Fetch(ctx context.Context, baggage string) Popularity
 	defer cancel()
 	start := time.Now()
 	p := c.fetch(callCtx, baggage)
-	for try := 1; p.gateway && try <= gatewayRetries && callCtx.Err() == nil; try++ {
+	tries := 1
+	for ; p.retriable() && tries <= gatewayRetries && callCtx.Err() == nil; tries++ {
 		// Again, after a pause. What stands in front of the instances
 		// answered in their place (no connection, Envoy's 502, 503 or 504):
 		// an instance that just left, or retries Envoy would not make
 		// because too many were in flight (its circuit breaker allows 3 at
 		// once, and Consul 1.14 cannot raise that). Another try, a moment
 		// later, usually reaches an instance; with none running it costs a
-		// few milliseconds.
+		// few milliseconds. Or an instance answered busy (all its database
+		// connections in use past its wait): another try may reach another
+		// instance, or this one with a connection free.
 		if sleepCtx(callCtx, gatewayPause) != nil {
 			break
 		}
 		earlier := p.Detail
 		p = c.fetch(callCtx, baggage)
 		p.Detail = earlier + "; tried again: " + p.Detail
+	}
+	if p.busy {
+		p.Problem = busyProblem(tries)
 	}
 	p.Elapsed = time.Since(start)
 	if p.Outcome == 0 { // the call's context ended first

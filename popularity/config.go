@@ -3,8 +3,10 @@ package popularity
 import (
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -24,7 +26,8 @@ const (
 // its own loop) busy, so the other core stays the site's. Measured with four
 // inefficientQuery loops in flight, a front-page query's p99 stayed at its
 // idle figure with one connection and tripled with two; the slow version's
-// own requests queue instead (README, Benchmarks).
+// own requests wait instead (README, Benchmarks), for DefaultDBWait at most
+// (POPULARITY_DB_WAIT): past it they are answered 503 busy.
 const DefaultDBConns = 1
 
 // The connection pool is recycled, so a restarted database is picked up
@@ -38,10 +41,12 @@ const (
 type Config struct {
 	DSN             string        // LOBSTERS_DSN: go-sql-driver/mysql DSN of the Lobsters database
 	Addr            string        // POPULARITY_ADDR: listen address
-	RequestTimeout  time.Duration // POPULARITY_REQUEST_TIMEOUT: deadline of a request to /
+	RequestTimeout  time.Duration // POPULARITY_REQUEST_TIMEOUT: deadline of the query of a request to /
 	HealthTimeout   time.Duration // POPULARITY_HEALTH_TIMEOUT: deadline of the /health ping
 	ShutdownTimeout time.Duration // POPULARITY_SHUTDOWN_TIMEOUT: wait for in-flight requests on shutdown
 	DBConns         int           // POPULARITY_DB_CONNS: connections the queries may hold at once
+	DBWait          time.Duration // POPULARITY_DB_WAIT: longest a request to / waits for one of them
+	LogLevel        slog.Level    // POPULARITY_LOG_LEVEL: debug, info, warn or error
 	Version         string        // SERVICE_VERSION: deploy name, e.g. "lobpop_v1"
 	Instance        string        // SERVICE_INSTANCE, else NOMAD_ALLOC_ID, else the host name
 }
@@ -74,6 +79,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"POPULARITY_REQUEST_TIMEOUT", &cfg.RequestTimeout, DefaultQueryTimeout},
 		{"POPULARITY_HEALTH_TIMEOUT", &cfg.HealthTimeout, DefaultHealthTimeout},
 		{"POPULARITY_SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout, DefaultShutdownTimeout},
+		{"POPULARITY_DB_WAIT", &cfg.DBWait, DefaultDBWait},
 	} {
 		v, err := durationEnv(getenv, d.env, d.dflt)
 		if err != nil {
@@ -81,7 +87,33 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		*d.dst = v
 	}
+	level, err := parseLogLevel(getenv("POPULARITY_LOG_LEVEL"))
+	if err != nil {
+		return Config{}, fmt.Errorf("POPULARITY_LOG_LEVEL: %w", err)
+	}
+	cfg.LogLevel = level
 	return cfg, nil
+}
+
+// logLevels are the values of POPULARITY_LOG_LEVEL.
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug,
+	"info":  slog.LevelInfo,
+	"warn":  slog.LevelWarn,
+	"error": slog.LevelError,
+}
+
+// parseLogLevel reads a log level by name, in any case; empty is info. At
+// warn and above the "served" line of each request is off.
+func parseLogLevel(v string) (slog.Level, error) {
+	if v == "" {
+		return slog.LevelInfo, nil
+	}
+	level, ok := logLevels[strings.ToLower(v)]
+	if !ok {
+		return 0, fmt.Errorf("want debug, info, warn or error, got %q", v)
+	}
+	return level, nil
 }
 
 // Identity returns a new identity for this process with the configured

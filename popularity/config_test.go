@@ -1,6 +1,7 @@
 package popularity
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,8 @@ func TestConfigDefaults(t *testing.T) {
 		HealthTimeout:   time.Second,
 		ShutdownTimeout: 30 * time.Second,
 		DBConns:         1,
+		DBWait:          500 * time.Millisecond,
+		LogLevel:        slog.LevelInfo,
 		Version:         "",
 		Instance:        hostname(),
 	}
@@ -45,6 +48,8 @@ func TestConfigFromEnvironment(t *testing.T) {
 		"POPULARITY_HEALTH_TIMEOUT":   "250ms",
 		"POPULARITY_SHUTDOWN_TIMEOUT": "1m",
 		"POPULARITY_DB_CONNS":         "3",
+		"POPULARITY_DB_WAIT":          "2s",
+		"POPULARITY_LOG_LEVEL":        "WARN",
 		"SERVICE_VERSION":             "lobpop_v2",
 		"SERVICE_INSTANCE":            "instance-7",
 		"NOMAD_ALLOC_ID":              "alloc-ignored",
@@ -55,7 +60,7 @@ func TestConfigFromEnvironment(t *testing.T) {
 	want := Config{
 		DSN: "u:p@tcp(127.0.0.1:3306)/lobsters", Addr: "0.0.0.0:8080",
 		RequestTimeout: 12 * time.Second, HealthTimeout: 250 * time.Millisecond, ShutdownTimeout: time.Minute,
-		DBConns: 3, Version: "lobpop_v2", Instance: "instance-7",
+		DBConns: 3, DBWait: 2 * time.Second, LogLevel: slog.LevelWarn, Version: "lobpop_v2", Instance: "instance-7",
 	}
 	if cfg != want {
 		t.Fatalf("\n got %+v\nwant %+v", cfg, want)
@@ -80,6 +85,12 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 		{"POPULARITY_REQUEST_TIMEOUT", "-1s"},
 		{"POPULARITY_HEALTH_TIMEOUT", "0"},
 		{"POPULARITY_SHUTDOWN_TIMEOUT", "30"},
+		{"POPULARITY_DB_WAIT", "soon"},
+		{"POPULARITY_DB_WAIT", "500"},
+		{"POPULARITY_DB_WAIT", "0s"},
+		{"POPULARITY_DB_WAIT", "-500ms"},
+		{"POPULARITY_LOG_LEVEL", "verbose"},
+		{"POPULARITY_LOG_LEVEL", "warning"},
 	} {
 		_, err := ConfigFromEnv(env(map[string]string{tc.name: tc.value}))
 		if err == nil || !strings.HasPrefix(err.Error(), tc.name+": ") {
@@ -111,5 +122,32 @@ func TestDBConnsFromEnv(t *testing.T) {
 		if _, err := ConfigFromEnv(env(map[string]string{"POPULARITY_DB_CONNS": bad})); err == nil || !strings.HasPrefix(err.Error(), "POPULARITY_DB_CONNS: ") {
 			t.Errorf("POPULARITY_DB_CONNS=%q: error %v, want one naming it", bad, err)
 		}
+	}
+}
+
+func TestLogLevelFromEnv(t *testing.T) {
+	for v, want := range map[string]slog.Level{
+		"": slog.LevelInfo, "debug": slog.LevelDebug, "info": slog.LevelInfo,
+		"warn": slog.LevelWarn, "Error": slog.LevelError,
+	} {
+		cfg, err := ConfigFromEnv(env(map[string]string{"POPULARITY_LOG_LEVEL": v}))
+		if err != nil || cfg.LogLevel != want {
+			t.Errorf("POPULARITY_LOG_LEVEL=%q: %v (%v), want %v", v, cfg.LogLevel, err, want)
+		}
+	}
+	_, err := ConfigFromEnv(env(map[string]string{"POPULARITY_LOG_LEVEL": "loud"}))
+	if want := `POPULARITY_LOG_LEVEL: want debug, info, warn or error, got "loud"`; err == nil || err.Error() != want {
+		t.Errorf("POPULARITY_LOG_LEVEL=loud: error %v, want %q", err, want)
+	}
+}
+
+func TestDBWaitFromEnv(t *testing.T) {
+	cfg, err := ConfigFromEnv(env(map[string]string{"POPULARITY_DB_WAIT": "250ms"}))
+	if err != nil || cfg.DBWait != 250*time.Millisecond {
+		t.Fatalf("POPULARITY_DB_WAIT=250ms: %s (%v)", cfg.DBWait, err)
+	}
+	_, err = ConfigFromEnv(env(map[string]string{"POPULARITY_DB_WAIT": "0"}))
+	if want := "POPULARITY_DB_WAIT: must be positive, got 0"; err == nil || err.Error() != want {
+		t.Errorf("POPULARITY_DB_WAIT=0: error %v, want %q", err, want)
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"testing"
+	"time"
+
+	"microwizard/internal/testenv/mariadbtest"
 )
 
 // world builds small hand-made Lobsters data for tests. Karma is recomputed
@@ -113,4 +116,64 @@ func smallWorld(t *testing.T, db *sql.DB) []User {
 	w.commentVotes(w.comment("Zed", a1), map[string]int{"alice": 1, "bob": 1, "carol": 1})
 	w.syncKarma()
 	return []User{{"Zed", 3}, {"alice", 3}, {"bob", 3}, {"carol", 1}, {"dave", 0}, {"frank", -1}}
+}
+
+// tableLock is a table of a test database held with LOCK TABLES ... WRITE on
+// a connection of its own: every other session's query that reads the
+// table waits inside the database until unlock.
+type tableLock struct {
+	t     *testing.T
+	db    *mariadbtest.DB
+	table string
+	conn  *sql.Conn
+}
+
+// lockTable takes the write lock of table in db; the test's end lets it go.
+func lockTable(t *testing.T, db *mariadbtest.DB, table string) *tableLock {
+	t.Helper()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatalf("lock %s: %v", table, err)
+	}
+	if _, err := conn.ExecContext(context.Background(), "LOCK TABLES `"+table+"` WRITE"); err != nil {
+		conn.Close()
+		t.Fatalf("lock %s: %v", table, err)
+	}
+	l := &tableLock{t: t, db: db, table: table, conn: conn}
+	t.Cleanup(l.unlock)
+	return l
+}
+
+// waitForBlocked returns once n sessions of the database wait for a table
+// lock: the queries the test started are inside the database, held. It
+// fails the test if they are not there within 10 s.
+func (l *tableLock) waitForBlocked(n int) {
+	l.t.Helper()
+	var waiting int
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		err := l.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM information_schema.PROCESSLIST
+			WHERE DB = ? AND STATE LIKE 'Waiting for table%lock'`, l.db.Name).Scan(&waiting)
+		if err != nil {
+			l.t.Fatalf("sessions waiting for the lock of %s: %v", l.table, err)
+		}
+		if waiting >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			l.t.Fatalf("%d sessions wait for the lock of %s after 10 s, want %d", waiting, l.table, n)
+		}
+	}
+}
+
+// unlock lets the table go, and the queries waiting for it run. Calling it
+// again does nothing.
+func (l *tableLock) unlock() {
+	if l.conn == nil {
+		return
+	}
+	if _, err := l.conn.ExecContext(context.Background(), "UNLOCK TABLES"); err != nil {
+		l.t.Errorf("unlock %s: %v", l.table, err)
+	}
+	l.conn.Close()
+	l.conn = nil
 }

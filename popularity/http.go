@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -69,14 +70,40 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 // databaseUnavailable is what a caller is told when the database fails.
 const databaseUnavailable = "database unavailable"
 
-// serveUsers answers GET /: the most popular users.
+// serveUsers answers GET /, the most popular users, and logs the answer in
+// one line at Info: msg "served", n (the requests to / this process has
+// answered, 1, 2, 3, ...), the status and the time the request took.
 func (s *Server) serveUsers(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	status, body := s.users(w.Header(), r)
+	writeJSON(w, status, body)
+	s.Logger.LogAttrs(r.Context(), slog.LevelInfo, "served",
+		slog.Int64("n", s.served.Add(1)), slog.Int("status", status), slog.Duration("took", time.Since(start)))
+}
+
+// users works out the answer to GET /: its status and body. Headers of the
+// answer beyond writeJSON's go into h.
+func (s *Server) users(h http.Header, r *http.Request) (int, any) {
 	index := s.index.Add(1)
 	limit, err := parseLimit(r.URL.RawQuery)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, ErrorResponse{Error: err.Error()})
-		return
+		return http.StatusBadRequest, ErrorResponse{Error: err.Error()}
 	}
+	release, err := s.acquireSlot(r.Context())
+	switch {
+	case errors.Is(err, errBusy):
+		s.Logger.Warn("busy: no database connection free within the wait", "index", index,
+			"db_conns", s.DBConns, "wait", s.DBWait)
+		// This instance may have a connection free in a second; another
+		// instance may have one now, which is why the monolith tries again
+		// at once.
+		h.Set("Retry-After", "1")
+		return http.StatusServiceUnavailable, ErrorResponse{Error: s.busyMessage()}
+	case err != nil:
+		s.Logger.Debug("request ended before a database connection was free", "index", index, "err", err)
+		return http.StatusServiceUnavailable, ErrorResponse{Error: "canceled: the request ended while it waited for a database connection"}
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(r.Context(), s.QueryTimeout)
 	defer cancel()
 	start := time.Now()
@@ -86,20 +113,19 @@ func (s *Server) serveUsers(w http.ResponseWriter, r *http.Request) {
 		s.Logger.Error("top users query failed", "index", index, "limit", limit, "took", took, "err", err)
 		// The details (socket path, host:port, MySQL user) go to the log,
 		// not to whoever asked.
-		writeJSON(w, http.StatusServiceUnavailable, ErrorResponse{Error: databaseUnavailable})
-		return
+		return http.StatusServiceUnavailable, ErrorResponse{Error: databaseUnavailable}
 	}
 	if users == nil {
 		users = []User{} // "users": [], never null
 	}
-	writeJSON(w, http.StatusOK, UsersResponse{
+	return http.StatusOK, UsersResponse{
 		ServiceID: s.id.ServiceID,
 		Version:   s.id.Version,
 		Instance:  s.id.Instance,
 		Index:     index,
 		QueryMS:   float64(took) / float64(time.Millisecond),
 		Users:     users,
-	})
+	}
 }
 
 // serveHealth answers GET /health: OK only if the database answers a ping

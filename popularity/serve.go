@@ -14,7 +14,7 @@ import (
 const (
 	readHeaderTimeout = 5 * time.Second
 	idleTimeout       = 60 * time.Second
-	writeSlack        = 5 * time.Second // beyond the request deadline, to send the answer
+	writeSlack        = 5 * time.Second // beyond the wait and the query deadline, to send the answer
 )
 
 // Run serves the service as cfg describes until ctx is done (main cancels it
@@ -35,6 +35,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	defer healthDB.Close()
 	s := New(db, cfg.Identity())
 	s.QueryTimeout, s.HealthTimeout, s.Logger, s.HealthDB = cfg.RequestTimeout, cfg.HealthTimeout, logger, healthDB
+	s.DBConns, s.DBWait = cfg.DBConns, cfg.DBWait
 	defer s.Close()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -47,7 +48,9 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	if err := Serve(ctx, ln, s.Handler(), cfg); err != nil {
 		return err
 	}
-	logger.Info("lobsters-popularity shut down", "addr", ln.Addr().String())
+	// Its last line says how many "served" lines came before it, so that a
+	// reader of the log can tell that none is missing.
+	logger.Info("stopped", "addr", ln.Addr().String(), "served", s.served.Load())
 	return nil
 }
 
@@ -55,10 +58,12 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 // gracefully: it stops accepting, lets in-flight requests finish for up to
 // cfg.ShutdownTimeout, and closes whatever is left after that.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, cfg Config) error {
+	// A request to / may wait DBWait for a query slot, then query for
+	// RequestTimeout.
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
-		WriteTimeout:      cfg.RequestTimeout + writeSlack,
+		WriteTimeout:      cfg.DBWait + cfg.RequestTimeout + writeSlack,
 		IdleTimeout:       idleTimeout,
 	}
 	served := make(chan error, 1)

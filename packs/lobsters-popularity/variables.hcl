@@ -126,6 +126,18 @@ variable "memory" {
   description = "Memory of the service task, in MB."
 }
 
+variable "log_level" {
+  type        = string
+  default     = "info"
+  description = "Log level of the service, passed as POPULARITY_LOG_LEVEL: debug, info, warn or error. At info it logs one line per request to / (msg served, n, status, took); at warn those are off."
+}
+
+variable "db_wait" {
+  type        = string
+  default     = "500ms"
+  description = "Longest a request to / waits for one of the service's database connections, passed as POPULARITY_DB_WAIT (a positive Go duration); past it the instance answers 503 busy with Retry-After, which the monolith tries again."
+}
+
 variable "kill_timeout" {
   type        = string
   default     = "5s"

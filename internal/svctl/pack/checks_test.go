@@ -92,6 +92,8 @@ func TestRealPackNamesTheVariableOfABadValue(t *testing.T) {
 			`variable driver is "bogus", which is not one of raw_exec, exec, docker`},
 		{"sidecar", map[string]string{"sidecar": "bo: g%us"}, nil,
 			`variable sidecar is "bo:\x20g\x25us", which is not one of envoy, envoy_raw_exec, consul_proxy`},
+		{"log_level", map[string]string{"log_level": "loud"}, nil,
+			`variable log_level is "loud", which is not one of debug, info, warn, error`},
 		{"interpolation", map[string]string{"job_name": "a${x}%{y}: z"}, nil,
 			`variable job_name is "a${x}\x25{y}:\x20z", which holds "${" or a percent sign before "{", text Nomad would interpret when it starts the task`},
 		{"interpolation in a list", map[string]string{"datacenters": `["dc1", "%%{x}"]`}, nil,

@@ -61,8 +61,8 @@
   check_values fails, naming them, when variables have no value: nomad-pack
   gives a variable that has no default and was not set the value nil, which
   would otherwise stop the first function that meets it with a message that
-  names no variable. Then it fails unless driver and sidecar are values this
-  pack knows. The job template calls it first.
+  names no variable. Then it fails unless driver, sidecar and log_level are
+  values this pack knows. The job template calls it first.
 */ -]]
 [[- define "check_values" -]]
 [[- $unset := list -]]
@@ -93,6 +93,11 @@
 [[- if not (has $sidecar (list "envoy" "envoy_raw_exec" "consul_proxy")) -]]
 [[- $shown := printf "%q" (toString $sidecar) | replace "%" "\\x25" | replace ": " ":\\x20" -]]
 [[- fail (printf "variable sidecar is %s, which is not one of envoy, envoy_raw_exec, consul_proxy" $shown) -]]
+[[- end -]]
+[[- $level := var "log_level" . -]]
+[[- if not (has $level (list "debug" "info" "warn" "error")) -]]
+[[- $shown := printf "%q" (toString $level) | replace "%" "\\x25" | replace ": " ":\\x20" -]]
+[[- fail (printf "variable log_level is %s, which is not one of debug, info, warn, error" $shown) -]]
 [[- end -]]
 [[- end -]]
 

@@ -246,6 +246,9 @@ job [[ template "string_var" (list "job_name" .) ]] {
         SERVICE_VERSION = [[ template "string_var" (list "deploy_name" .) ]]
         POPULARITY_ADDR = [[ template "hcl_string" (printf "%s:%v" $listen (var "app_port" .)) ]]
         LOBSTERS_DSN    = [[ template "string_var" (list "dsn" .) ]]
+
+        POPULARITY_LOG_LEVEL = [[ template "string_var" (list "log_level" .) ]]
+        POPULARITY_DB_WAIT   = [[ template "string_var" (list "db_wait" .) ]]
       }
 
       resources {

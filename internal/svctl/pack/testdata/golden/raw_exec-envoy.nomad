@@ -118,6 +118,9 @@ job "lobsters-popularity-lobpop_v1-1a2b3c" {
         SERVICE_VERSION = "lobpop_v1"
         POPULARITY_ADDR = "127.0.0.1:5000"
         LOBSTERS_DSN    = "lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true"
+
+        POPULARITY_LOG_LEVEL = "info"
+        POPULARITY_DB_WAIT   = "500ms"
       }
 
       resources {
