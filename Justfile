@@ -61,3 +61,7 @@ cluster-up state="/tmp/mwc":
 # Remove what cluster-up built, every trace of it.
 cluster-down state="/tmp/mwc":
     scripts/cluster-down {{state}}
+
+# The soak (README: Benchmarks): run/stop cycles of one version on real Nomad under load at 20/s, `svctl logs -f` throughout; about 8 s a cycle.
+soak cycles="100": db
+    SVCTL_SOAK_CYCLES={{cycles}} go test -count=1 -timeout 90m -run '^TestSoak$' -v ./e2e

@@ -57,7 +57,7 @@ const (
 	exitOK          = 0
 	exitFailed      = 1   // the world failed: an agent, the store, a build
 	exitBadInput    = 2   // a mistake in what was asked: nothing was touched
-	exitInterrupted = 130 // Ctrl-C or SIGTERM, after the cleanup the command owes
+	exitInterrupted = 130 // cut short by Ctrl-C or SIGTERM, after the cleanup the command owes
 )
 
 // badInput is an error that is the user's mistake, whichever package found
@@ -87,10 +87,8 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := cmd.execute(ctx, args[1:], stdout, stderr)
 	var bad badInput
 	switch {
-	case err == nil && ctx.Err() != nil:
-		// A command that ends on Ctrl-C by design (logs -f, watch).
-		return exitInterrupted
 	case err == nil, errors.Is(err, flag.ErrHelp):
+		// logs -f and watch end on Ctrl-C by design: that is success.
 		return exitOK
 	case errors.As(err, &bad) && bad.BadInput():
 		fmt.Fprintf(stderr, "svctl %s: %v\n", cmd.name, err)
