@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,22 +35,31 @@ func TestInterruptedRunLeavesNothing(t *testing.T) {
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
+	signalled := time.Now()
 	select {
 	case err := <-done:
-		if err == nil {
-			t.Errorf("an interrupted run exited 0:\n%s", out.String())
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+			t.Errorf("an interrupted run: %v, want exit status 130:\n%s", err, out.String())
 		}
-	case <-time.After(60 * time.Second):
+		if took := time.Since(signalled); took > time.Second {
+			t.Errorf("svctl took %s to end after Ctrl-C, cleanup included; want within 1 s", took.Round(time.Millisecond))
+		}
+	case <-time.After(time.Second):
 		_ = cmd.Process.Signal(syscall.SIGKILL)
-		t.Fatalf("svctl did not end within 60 s of Ctrl-C:\n%s", out.String())
+		t.Fatalf("svctl did not end within 1 s of Ctrl-C:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), "stopped and purged") {
 		t.Errorf("the interrupted run does not say it stopped and purged its job:\n%s", out.String())
 	}
+	// Purged at once; Nomad stops its allocation itself.
+	c.waitFor("the purged job's instance to go", 30*time.Second, func() bool { return len(c.instances()) == 0 })
 	if rows := c.instances(); len(rows) != 0 {
 		t.Errorf("after Ctrl-C: %+v", rows)
 	}
-	if entries, _ := os.ReadDir(filepath.Join(c.dataDir, "runs")); len(entries) != 0 {
+	if entries, err := os.ReadDir(filepath.Join(c.dataDir, "runs")); err != nil {
+		t.Errorf("read the runs directory: %v", err)
+	} else if len(entries) != 0 {
 		t.Errorf("the interrupted run left %v in the data dir", entries)
 	}
 }

@@ -98,7 +98,9 @@ func streamRetrying(ctx context.Context, src source, instances Instances, opts O
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	first := true // -tail and -since judge what was there at the start
 	startNew := func(allocs []*nomad.AllocationListStub) error {
+		defer func() { first = false }()
 		for _, stub := range allocs {
 			if started[stub.ID] != nil {
 				continue
@@ -116,6 +118,11 @@ func streamRetrying(ctx context.Context, src source, instances Instances, opts O
 				// servers: no logs yet; the next poll takes it.
 				continue
 			}
+			o, from := opts, cutoff
+			if !first {
+				// Started while following: everything it wrote is new.
+				o.Tail, o.Since, from = -1, 0, time.Time{}
+			}
 			state := &allocState{finish: make(chan struct{})}
 			started[stub.ID] = state
 			var streams sync.WaitGroup
@@ -125,7 +132,7 @@ func streamRetrying(ctx context.Context, src source, instances Instances, opts O
 				go func() {
 					defer wg.Done()
 					defer streams.Done()
-					f := &follower{src: src, alloc: alloc, task: task, stream: name, opts: opts, cutoff: cutoff, emit: out, note: note, finish: state.finish, retry: retry}
+					f := &follower{src: src, alloc: alloc, task: task, stream: name, opts: o, cutoff: from, emit: out, note: note, finish: state.finish, retry: retry}
 					if err := f.run(ctx); err != nil && ctx.Err() == nil {
 						mu.Lock()
 						errs = append(errs, err)
