@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -261,14 +260,4 @@ func notes(text string) string {
 		}
 	}
 	return strings.Join(out, "\n")
-}
-
-// sortedKeys is a map's keys in order, for messages.
-func sortedKeys[V any](m map[string]V) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
