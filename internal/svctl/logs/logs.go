@@ -454,6 +454,9 @@ func (f *follower) read(ctx context.Context, follow bool) error {
 		case err := <-errc:
 			if cerr := cut.Err(); cerr != nil {
 				err = cerr
+			} else if err != nil && strings.Contains(err.Error(), "failed to decode log endpoint response") {
+				// What Nomad's client says of a connection cut mid-stream.
+				err = errors.New("the connection to the agent broke")
 			}
 			if err == nil {
 				err = errors.New("the stream ended with no error")
