@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -41,35 +40,10 @@ func TestCredentialsInAddressesAreNotPrinted(t *testing.T) {
 // connections and never answers gives the one-line error within the time
 // limit, for both agents.
 func TestAnAgentThatNeverAnswersDoesNotHang(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	var mu sync.Mutex
-	var held []net.Conn
-	defer func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			c.Close()
-		}
-	}()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c) // accepted, never answered
-			mu.Unlock()
-		}
-	}()
+	addr := silentListener(t)
 	t.Setenv("SVCTL_AGENT_TIMEOUT", "1s")
-	t.Setenv("NOMAD_ADDR", "http://"+l.Addr().String())
-	t.Setenv("CONSUL_HTTP_ADDR", l.Addr().String())
+	t.Setenv("NOMAD_ADDR", "http://"+addr)
+	t.Setenv("CONSUL_HTTP_ADDR", addr)
 	for name, connect := range map[string]func() error{
 		"nomad":  func() error { _, err := Nomad(context.Background()); return err },
 		"consul": func() error { _, err := Consul(context.Background()); return err },
