@@ -1,13 +1,8 @@
 package e2e
 
 import (
-	"bufio"
 	"encoding/json"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -55,29 +50,7 @@ func TestLogs(t *testing.T) {
 	c.svctlFails(1, "no running instances named", "logs", "lobpop_v9")
 
 	// -f, then a third instance: its lines arrive.
-	cmd := exec.Command(filepath.Join(c.bin, "svctl"), "logs", "-f", "-tail", "0", "lobpop_v1")
-	cmd.Dir, cmd.Env = c.repo, c.env
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		lines []string
-	)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			mu.Lock()
-			lines = append(lines, sc.Text())
-			mu.Unlock()
-		}
-	}()
+	f := startFollower(t, c.bin, c.repo, c.env, "logs", "-f", "-tail", "0", "lobpop_v1")
 	c.svctl("run", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
 	var third string
 	for _, id := range allocIDs(c.instances()) {
@@ -86,22 +59,9 @@ func TestLogs(t *testing.T) {
 		}
 	}
 	c.waitFor("the new instance's lines in svctl logs -f", 30*time.Second, func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return hasLine(strings.Join(lines, "\n"), "["+run.ShortID(third)+" stderr] ", "listening")
+		return hasLine(f.text(), "["+run.ShortID(third)+" stderr] ", "listening")
 	})
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	exited := make(chan error, 1)
-	go func() { <-done; exited <- cmd.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("svctl logs -f after Ctrl-C: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatal("svctl logs -f did not end within 10 s of Ctrl-C")
-	}
+	f.stop()
 }
 
 // hasLine reports whether text has a line starting with prefix and holding

@@ -3,16 +3,15 @@ package main
 import (
 	"bytes"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"microwizard/internal/testenv"
 )
 
 // TestMain lets the test binary be svctl itself, for the tests that signal
@@ -23,40 +22,6 @@ func TestMain(m *testing.M) {
 		return
 	}
 	os.Exit(m.Run())
-}
-
-// silentAgent accepts connections and never answers, as a hung agent does.
-// It returns its address and the number of connections accepted so far.
-func silentAgent(t *testing.T) (string, *atomic.Int64) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var accepted atomic.Int64
-	var mu sync.Mutex
-	var held []net.Conn
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			c.Close()
-		}
-	})
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-			accepted.Add(1)
-		}
-	}()
-	return l.Addr().String(), &accepted
 }
 
 // startSvctl starts svctl (this test binary as svctl) with args, every agent
@@ -116,7 +81,7 @@ func TestEveryCommandEndsAtOnceOnCtrlC(t *testing.T) {
 		for _, args := range commands {
 			t.Run(sig.String()+"/"+strings.Join(args, " "), func(t *testing.T) {
 				t.Parallel()
-				addr, accepted := silentAgent(t)
+				addr, accepted := testenv.Unanswering(t)
 				cmd, out, done := startSvctl(t, addr, args...)
 				// Signalled once it waits on the agent (or the store).
 				deadline := time.Now().Add(30 * time.Second)

@@ -106,7 +106,7 @@ func Nomad(ctx context.Context) (*nomad.Client, error) {
 	}
 	if _, err := c.Agent().Self(); err != nil {
 		if ctx.Err() != nil {
-			return nil, interrupted("nomad", ctx)
+			return nil, interrupted(ctx, "nomad")
 		}
 		return nil, &UnreachableError{Agent: "nomad", Addr: cfg.Address, Env: "NOMAD_ADDR", Err: err}
 	}
@@ -127,7 +127,7 @@ func Consul(ctx context.Context) (*consul.Client, error) {
 	cfg.HttpClient.Transport = bind(ctx, cfg.HttpClient.Transport)
 	if _, err := c.Status().Leader(); err != nil {
 		if ctx.Err() != nil {
-			return nil, interrupted("consul", ctx)
+			return nil, interrupted(ctx, "consul")
 		}
 		return nil, &UnreachableError{Agent: "consul", Addr: addr, Env: "CONSUL_HTTP_ADDR", Err: err}
 	}
@@ -148,7 +148,7 @@ func Both(ctx context.Context) (*nomad.Client, *consul.Client, error) {
 }
 
 // interrupted is the error of a probe the command's end cut short.
-func interrupted(agent string, ctx context.Context) error {
+func interrupted(ctx context.Context, agent string) error {
 	return fmt.Errorf("interrupted while asking the %s agent: %w", agent, context.Cause(ctx))
 }
 

@@ -4,45 +4,19 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"microwizard/internal/testenv"
 )
 
-// silentListener accepts connections and never answers; it returns its
-// address.
+// silentListener is an agent that accepts and never answers.
 func silentListener(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var held []net.Conn
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			c.Close()
-		}
-	})
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	return l.Addr().String()
+	addr, _ := testenv.Unanswering(t)
+	return addr
 }
 
 // TestTheProbeEndsWithTheCommand: against an agent that accepts and never

@@ -64,7 +64,7 @@ const tailBytesPerLine = 512
 // no line is lost or repeated; an instance that ends is read to its end, said
 // once, and dropped.
 func Stream(ctx context.Context, nc *nomad.Client, instances Instances, opts Options, emit func(Line)) error {
-	return stream(ctx, nomadSource{nc}, instances, opts, emit)
+	return stream(ctx, nomadSource{nc}, instances, opts, emit, poll)
 }
 
 // allocState is what a follow knows of one allocation's followers.
@@ -73,13 +73,9 @@ type allocState struct {
 	status string        // why it ended, for the note
 }
 
-func stream(ctx context.Context, src source, instances Instances, opts Options, emit func(Line)) error {
-	return streamRetrying(ctx, src, instances, opts, emit, poll)
-}
-
-// streamRetrying is stream, resuming a cut stream retry after the cut at
-// first.
-func streamRetrying(ctx context.Context, src source, instances Instances, opts Options, emit func(Line), retry time.Duration) error {
+// stream is Stream from any source; a cut stream is resumed retry after the
+// cut at first, then less and less often.
+func stream(ctx context.Context, src source, instances Instances, opts Options, emit func(Line), retry time.Duration) error {
 	var (
 		mu      sync.Mutex
 		wg      sync.WaitGroup
@@ -145,8 +141,12 @@ func streamRetrying(ctx context.Context, src source, instances Instances, opts O
 				go func() {
 					defer wg.Done()
 					streams.Wait()
-					if ctx.Err() == nil {
-						note("instance %s ended (%s): its logs are complete above", shortID(alloc.ID), state.status)
+					select {
+					case <-state.finish: // its status was set before
+						if ctx.Err() == nil {
+							note("instance %s ended (%s): its logs are complete above", shortID(alloc.ID), state.status)
+						}
+					default: // its streams failed: their error says why
 					}
 				}()
 			}

@@ -162,7 +162,7 @@ func TestAFollowCutAgainAndAgainLosesNoLineAndRepeatsNone(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		done <- streamRetrying(ctx, src, instances, Options{Follow: true, Tail: -1}, emit, time.Millisecond)
+		done <- stream(ctx, src, instances, Options{Follow: true, Tail: -1}, emit, time.Millisecond)
 	}()
 	for i := 20; i < n; i++ {
 		src.write("stdout", fmt.Sprintf("request n=%d", i+1))
