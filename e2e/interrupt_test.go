@@ -15,12 +15,13 @@ import (
 	"microwizard/lobsters/seed"
 )
 
-// TestInterruptedRunLeavesNothing: Ctrl-C during a run that has submitted
-// its job (one that never turns healthy: its database is wrong) stops and
-// purges the job, says so, and removes the run's directory.
+// TestInterruptedRunLeavesNothing: Ctrl-C during a private run that has
+// submitted its job (one that never turns healthy: its database is wrong)
+// ends svctl within a second with exit status 130, having purged the job
+// (and said so), removed its personal route and the run's directory.
 func TestInterruptedRunLeavesNothing(t *testing.T) {
 	c := newCluster(t, seed.Small)
-	cmd := exec.Command(filepath.Join(c.bin, "svctl"), "run", "--var", "dsn=nobody:x@tcp(127.0.0.1:1)/none",
+	cmd := exec.Command(filepath.Join(c.bin, "svctl"), "run", "-private", "--var", "dsn=nobody:x@tcp(127.0.0.1:1)/none",
 		"lobsters-popularity", "lobpop_int", "UNCOMMITTED_COPY")
 	cmd.Dir, cmd.Env = c.repo, c.env
 	var out testenv.Log
@@ -48,6 +49,12 @@ func TestInterruptedRunLeavesNothing(t *testing.T) {
 	case <-time.After(time.Second):
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		t.Fatalf("svctl did not end within 1 s of Ctrl-C:\n%s", out.String())
+	}
+	// A private run's route goes with it, in the cleanup's grace.
+	for _, kind := range []string{"service-resolver", "service-router"} {
+		if entry := c.run("curl", "-s", "http://"+c.consul.HTTPAddr+"/v1/config/"+kind+"/lobsters-popularity"); strings.Contains(entry, "lobpop_int") {
+			t.Errorf("after Ctrl-C the %s still routes lobpop_int:\n%s", kind, entry)
+		}
 	}
 	if !strings.Contains(out.String(), "stopped and purged") {
 		t.Errorf("the interrupted run does not say it stopped and purged its job:\n%s", out.String())

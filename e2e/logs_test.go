@@ -50,7 +50,7 @@ func TestLogs(t *testing.T) {
 	c.svctlFails(1, "no running instances named", "logs", "lobpop_v9")
 
 	// -f, then a third instance: its lines arrive.
-	f := startFollower(t, c.bin, c.repo, c.env, "logs", "-f", "-tail", "0", "lobpop_v1")
+	f := startSvctl(t, c.bin, c.repo, c.env, "logs", "-f", "-tail", "0", "lobpop_v1")
 	c.svctl("run", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
 	var third string
 	for _, id := range allocIDs(c.instances()) {

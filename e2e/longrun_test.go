@@ -20,9 +20,10 @@ import (
 	"microwizard/lobsters/reader"
 )
 
-// follower is a `svctl logs -f` running for a test: every line it printed,
-// stdout and stderr (svctl's own notes) together.
-type follower struct {
+// svctlProcess is an svctl command that runs until Ctrl-C (`logs -f`,
+// `watch`) started by a test: every line it printed, stdout and stderr
+// (svctl's own notes) together.
+type svctlProcess struct {
 	t     testing.TB
 	cmd   *exec.Cmd
 	mu    sync.Mutex
@@ -30,9 +31,9 @@ type follower struct {
 	done  chan struct{}
 }
 
-func startFollower(t testing.TB, bin, dir string, env []string, args ...string) *follower {
+func startSvctl(t testing.TB, bin, dir string, env []string, args ...string) *svctlProcess {
 	t.Helper()
-	f := &follower{t: t, cmd: exec.Command(filepath.Join(bin, "svctl"), args...), done: make(chan struct{})}
+	f := &svctlProcess{t: t, cmd: exec.Command(filepath.Join(bin, "svctl"), args...), done: make(chan struct{})}
 	f.cmd.Dir, f.cmd.Env = dir, env
 	stdout, err := f.cmd.StdoutPipe()
 	if err != nil {
@@ -56,14 +57,14 @@ func startFollower(t testing.TB, bin, dir string, env []string, args ...string) 
 	return f
 }
 
-func (f *follower) text() string {
+func (f *svctlProcess) text() string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return strings.Join(f.lines, "\n")
 }
 
-// rssKB is the follower's resident memory now, in KiB.
-func (f *follower) rssKB() int64 {
+// rssKB is the process's resident memory now, in KiB.
+func (f *svctlProcess) rssKB() int64 {
 	f.t.Helper()
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", f.cmd.Process.Pid))
 	if err != nil {
@@ -82,8 +83,8 @@ func (f *follower) rssKB() int64 {
 	return 0
 }
 
-// stop ends the follow with Ctrl-C; it must exit 0.
-func (f *follower) stop() {
+// stop ends the command with Ctrl-C, as its user would; it must exit 0.
+func (f *svctlProcess) stop() {
 	f.t.Helper()
 	_ = f.cmd.Process.Signal(syscall.SIGINT)
 	exited := make(chan error, 1)
@@ -91,10 +92,10 @@ func (f *follower) stop() {
 	select {
 	case err := <-exited:
 		if err != nil {
-			f.t.Errorf("svctl logs -f after Ctrl-C: %v\n%s", err, tail(f.text(), 20))
+			f.t.Errorf("%s after Ctrl-C: %v\n%s", strings.Join(f.cmd.Args, " "), err, tail(f.text(), 20))
 		}
 	case <-time.After(5 * time.Second):
-		f.t.Fatalf("svctl logs -f still runs 5 s after Ctrl-C")
+		f.t.Fatalf("%s still runs 5 s after Ctrl-C", strings.Join(f.cmd.Args, " "))
 	}
 }
 
@@ -203,7 +204,7 @@ func TestLogsFollowAcrossAClientRestart(t *testing.T) {
 	}
 	c.waitServing(rows[0].AllocID)
 	began := time.Now()
-	f := startFollower(t, c.bin, c.repo, c.env, "logs", "-f", "lobpop_v1")
+	f := startSvctl(t, c.bin, c.repo, c.env, "logs", "-f", "lobpop_v1")
 	load := loadSteadily(c.client, c.web+"/popular", 10)
 
 	time.Sleep(40 * time.Second)

@@ -28,11 +28,12 @@ func soakCycles(t *testing.T) int {
 }
 
 // TestSoak: run/stop cycles of one version on real Nomad, Consul and Envoy
-// while /popular is loaded at 20 requests a second and `svctl logs -f`
-// follows the version the whole time. No load fails; every request line
+// while /popular is loaded at 20 requests a second, `svctl logs -f` follows
+// the version the whole time, and `svctl watch` runs another one anew every
+// tenth cycle. No load fails; every request line
 // each instance wrote is in the follow exactly once; nothing of the stopped
 // versions is left; svctl's memory after all the cycles is at most 1.2 times
-// what it was after 10. It prints the figures as a table.
+// what it was after 10, and the watch's too. It prints the figures as a table.
 func TestSoak(t *testing.T) {
 	cycles := soakCycles(t)
 	c := newCluster(t, seed.Small)
@@ -40,23 +41,45 @@ func TestSoak(t *testing.T) {
 	load := loadSteadily(c.client, c.web+"/popular", 20)
 	began := time.Now()
 
-	var f *follower
-	var rss10, rssEnd int64
+	// A watch runs the whole time too: every tenth cycle an edit to what
+	// the service is built from makes it build and run anew.
+	w := startSvctl(t, c.bin, c.repo, c.env, "watch", "lobsters-popularity", "lobpop_watch")
+	c.waitFor("svctl watch to run lobpop_watch and watch", 180*time.Second, func() bool {
+		return strings.Contains(w.text(), "==> watching")
+	})
+	doc := filepath.Join(c.repo, "popularity", "doc.go")
+	var f *svctlProcess
+	var rss10, rssEnd, watch10, watchEnd int64
+	reruns := 0
 	for i := 1; i <= cycles; i++ {
+		if i%10 == 5 {
+			edit, err := os.OpenFile(doc, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(edit, "\n// soak edit %d\n", i)
+			edit.Close()
+			reruns++
+			c.waitFor("svctl watch to run lobpop_watch anew", 180*time.Second, func() bool {
+				return strings.Count(w.text(), "lobpop_watch runs as job") >= reruns
+			})
+		}
 		c.svctl("run", "lobsters-popularity", "lobpop_soak", "UNCOMMITTED_COPY")
 		if f == nil { // NAME must have an instance when the follow begins
-			f = startFollower(t, c.bin, c.repo, c.env, "logs", "-f", "lobpop_soak")
+			f = startSvctl(t, c.bin, c.repo, c.env, "logs", "-f", "lobpop_soak")
 		}
 		time.Sleep(time.Second) // it serves a share of the load
 		c.svctl("stop", "lobpop_soak")
 		if i == 10 {
-			rss10 = f.rssKB()
+			rss10, watch10 = f.rssKB(), w.rssKB()
 		}
 		if i%10 == 0 {
 			t.Logf("cycle %d of %d: %s", i, cycles, time.Since(began).Round(time.Second))
 		}
 	}
-	rssEnd = f.rssKB()
+	rssEnd, watchEnd = f.rssKB(), w.rssKB()
+	w.stop()
+	c.svctl("stop", "lobpop_watch")
 	total, failed, _ := load.finish()
 	c.waitFor("svctl logs -f to say the last instance ended", 60*time.Second, func() bool {
 		return strings.Count(f.text(), "ended (complete)") >= cycles
@@ -107,9 +130,12 @@ func TestSoak(t *testing.T) {
 			t.Errorf("the %s still names lobpop_soak:\n%s", kind, entry)
 		}
 	}
-	ratio := float64(rssEnd) / float64(rss10)
+	ratio, watchRatio := float64(rssEnd)/float64(rss10), float64(watchEnd)/float64(watch10)
 	if ratio > 1.2 {
 		t.Errorf("svctl logs -f used %d KiB after 10 cycles and %d KiB after %d: %.2fx, over 1.2x", rss10, rssEnd, cycles, ratio)
+	}
+	if watchRatio > 1.2 {
+		t.Errorf("svctl watch used %d KiB after 10 cycles and %d KiB after %d: %.2fx, over 1.2x", watch10, watchEnd, cycles, watchRatio)
 	}
 	took := time.Since(began)
 	fmt.Printf("\nsoak: %d run/stop cycles of lobpop_soak beside lobpop_v1, /popular at 20/s, svctl logs -f throughout (%s, %.1f s a cycle)\n",
@@ -119,6 +145,7 @@ func TestSoak(t *testing.T) {
 	fmt.Printf("| request lines in logs -f exactly once | %d of %d instances, %d lines | all | %s |\n", instances, cycles, lines, yes(instances == cycles && !t.Failed()))
 	fmt.Printf("| left behind (run dirs, jobs, Consul instances, routes) | %s | none | %s |\n", leftText(t), yes(!t.Failed()))
 	fmt.Printf("| svctl logs -f memory, after %d cycles / after 10 | %d / %d KiB = %.2fx | ≤ 1.2x | %s |\n", cycles, rssEnd, rss10, ratio, yes(ratio <= 1.2))
+	fmt.Printf("| svctl watch memory (%d runs anew), after %d cycles / after 10 | %d / %d KiB = %.2fx | ≤ 1.2x | %s |\n", reruns, cycles, watchEnd, watch10, watchRatio, yes(watchRatio <= 1.2))
 }
 
 func leftText(t *testing.T) string {

@@ -7,6 +7,9 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/zclconf/go-cty/cty"
 )
 
 // Render executes each job template of the pack with values and returns the
@@ -65,6 +68,11 @@ func (p *Pack) context(values Values) (*renderContext, error) {
 		if !declared[name] {
 			errs = append(errs, fmt.Errorf("value for undeclared variable %q", name))
 		}
+		// Values that did not come through a --var (svctl's own, such as
+		// meta, and the pack's defaults) are held to the same rule.
+		if err := keptByHCL(name, values[name]); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("render pack %s: %w", p.Metadata.Pack.Name, err)
@@ -85,4 +93,34 @@ func (p *Pack) execute(name string, ctx *renderContext) (string, error) {
 		return "", fmt.Errorf("render pack %s: %w", p.Metadata.Pack.Name, err)
 	}
 	return b.String(), nil
+}
+
+// keptByHCL refuses a string, at any depth of a value, that HCL would not
+// give back as it is: invalid UTF-8, or not in Unicode normal form C.
+func keptByHCL(name string, v any) error {
+	switch v := v.(type) {
+	case string:
+		if !utf8.ValidString(v) {
+			return fmt.Errorf("variable %s holds %q, which is not valid UTF-8", name, v)
+		}
+		if cty.NormalizeString(v) != v {
+			return fmt.Errorf("variable %s holds %q, which is not in Unicode normal form C, and HCL would change it", name, v)
+		}
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if err := keptByHCL(name+"."+k, k); err != nil {
+				return err
+			}
+			if err := keptByHCL(name+"."+k, v[k]); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if err := keptByHCL(fmt.Sprintf("%s[%d]", name, i), e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"microwizard/internal/testenv"
 )
 
 // Path is Debian's Chromium.
@@ -35,11 +37,7 @@ type Browser struct {
 func New(t testing.TB) *Browser {
 	t.Helper()
 	if _, err := os.Stat(Path); err != nil {
-		msg := fmt.Sprintf("browser check needs Chromium at %s: %v (apt-get install chromium)", Path, err)
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		testenv.Missing(t, fmt.Sprintf("browser check needs Chromium at %s: %v (apt-get install chromium)", Path, err))
 	}
 	out := os.Getenv("LOBSTERS_SCREENSHOT_DIR")
 	if out == "" {

@@ -29,11 +29,23 @@ type Agent struct {
 	log    *testenv.Log
 }
 
-// Requirements returns why a Nomad test cannot run here, or "".
-func Requirements() string {
+// Require skips tb where Nomad cannot run, saying why, prefixed with who.
+// Nomad is the one component CI cannot install (no registry serves it): a
+// missing nomad binary only skips. What else it needs here (root, the CNI
+// plugins, iptables) .ci/run installs, so its absence is testenv.Missing: a
+// failure under CI.
+func Require(tb testing.TB, who string) {
+	tb.Helper()
 	if _, err := exec.LookPath("nomad"); err != nil {
-		return "no nomad on PATH: put a Nomad v1.6.x binary on PATH or in ~/.cache/microwizard/bin (see README, Nomad)"
+		tb.Skip(who + ": no nomad on PATH: put a Nomad v1.6.x binary on PATH or in ~/.cache/microwizard/bin (see README, Nomad)")
 	}
+	if why := requirements(); why != "" {
+		testenv.Missing(tb, who+": "+why)
+	}
+}
+
+// requirements returns why Nomad, on PATH, cannot run tests here, or "".
+func requirements() string {
 	if os.Geteuid() != 0 {
 		return "Nomad's bridge networking needs root"
 	}
@@ -49,9 +61,7 @@ func Requirements() string {
 // Start runs a dev agent wired to the Consul agent c. repoRoot holds nomad.hcl.
 func Start(tb testing.TB, repoRoot string, c *consultest.Agent) *Agent {
 	tb.Helper()
-	if why := Requirements(); why != "" {
-		tb.Skip("nomadtest: " + why) // Nomad is the one component CI does not install
-	}
+	Require(tb, "nomadtest")
 	if err := ensureBridge(); err != nil {
 		tb.Fatalf("nomadtest: %v", err)
 	}
