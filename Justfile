@@ -29,7 +29,12 @@ test: db check fuzz
 
 # Run every fuzz target for a few seconds each: what a fuzzer finds in under a second is found before a change lands.
 fuzz fuzztime="4s":
-    @for f in $(git grep --untracked -l '^func Fuzz' -- '*_test.go' ':!deps'); do       for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | cut -d' ' -f2); do         out=$(go test -run '^$' -fuzz "^$target\$" -fuzztime {{fuzztime}} "./$(dirname "$f")" 2>&1) || { echo "$out"; echo "fuzz: $target failed"; exit 1; };         echo "fuzz: $target ({{fuzztime}}) ok";       done;     done
+    @for f in $(git grep --untracked -l '^func Fuzz' -- '*_test.go' ':!deps'); do \
+      for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | cut -d' ' -f2); do \
+        out=$(go test -run '^$' -fuzz "^$target\$" -fuzztime {{fuzztime}} "./$(dirname "$f")" 2>&1) || { echo "$out"; echo "fuzz: $target failed"; exit 1; }; \
+        echo "fuzz: $target ({{fuzztime}}) ok"; \
+      done; \
+    done
 
 # gofmt, go vet, staticcheck (from the module proxy) and go mod tidy must all be clean.
 check:
