@@ -73,7 +73,9 @@ func TestRunTravelsToClusterNodes(t *testing.T) {
 	if err == nil || !strings.Contains(out, "not this machine, and no artifact store is configured") || strings.Contains(out, "building") {
 		t.Errorf("svctl run on the cluster without a store: %v\n%s", err, out)
 	}
-	if entries, _ := os.ReadDir(c.dataDir); len(entries) != 0 {
+	if entries, err := os.ReadDir(c.dataDir); err != nil {
+		t.Errorf("read the data dir: %v", err)
+	} else if len(entries) != 0 {
 		t.Errorf("the refused run left %v in the data dir", entries)
 	}
 

@@ -109,7 +109,11 @@ func TestFaultsOnNomad(t *testing.T) {
 	if jobs, _, err := c.nomad.Client.Jobs().PrefixList("lobsters-popularity-lobpop_bad"); err != nil || len(jobs) != 0 {
 		t.Fatalf("a job was submitted for a broken tree: %v %v", jobs, err)
 	}
-	if runs, _ := os.ReadDir(filepath.Join(c.dataDir, "runs")); len(runs) != 0 {
+	// The run made its directory under runs/ and removed it: runs/ is
+	// there, and empty.
+	if runs, err := os.ReadDir(filepath.Join(c.dataDir, "runs")); err != nil {
+		t.Fatalf("read the runs directory: %v", err)
+	} else if len(runs) != 0 {
 		t.Fatalf("the failed run left %d run directories behind", len(runs))
 	}
 
