@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"microwizard/internal/testenv/mariadbtest"
@@ -110,6 +113,46 @@ func (l *Lab) waitInRotation(ctx context.Context, i *Instance, in bool) error {
 	}, func() string {
 		return fmt.Sprintf("the monolith's Envoy still does not see %s (%s) as in rotation = %v", i.Version, host, in)
 	})
+}
+
+// WaitRotation waits until the monolith's Envoy lists the instance as a
+// healthy endpoint of its upstream (in), or no longer does (!in): how the
+// mesh takes up what Consul says of it.
+func (i *Instance) WaitRotation(ctx context.Context, in bool) error {
+	return i.alloc.lab.waitInRotation(ctx, i, in)
+}
+
+// Served returns how many requests to / the instance itself has answered so
+// far, by status, as its log says: the service writes one line for each
+// (msg=served n=K status=S took=...) once the answer is sent. Whoever asked
+// (the monolith, a retry of its Envoy, a caller) and whatever the answer
+// (200, or 503 with its database cut), each counts once. The service must
+// log at info, the pack's default.
+func (i *Instance) Served() (map[int]int, error) {
+	b, err := os.ReadFile(i.alloc.proc.logPath)
+	if err != nil {
+		return nil, fmt.Errorf("read the log of %s: %w", i.alloc.name, err)
+	}
+	text := string(b)
+	// A last line without its newline may still be being written.
+	text = text[:strings.LastIndexByte(text, '\n')+1]
+	out := map[int]int{}
+	for _, line := range strings.Split(text, "\n") {
+		fields := strings.Fields(line)
+		if !slices.Contains(fields, "msg=served") {
+			continue
+		}
+		status := 0 // a line without one still counts
+		for _, f := range fields {
+			if v, ok := strings.CutPrefix(f, "status="); ok {
+				if status, err = strconv.Atoi(v); err != nil {
+					return nil, fmt.Errorf("%s logged %q: %w", i.alloc.name, line, err)
+				}
+			}
+		}
+		out[status]++
+	}
+	return out, nil
 }
 
 // sidecarHost is the address the instance's sidecar serves the mesh on.
