@@ -34,7 +34,10 @@ func (in *Inputs) Key(ctx context.Context, pkg string, p Platform) (string, erro
 			return "", fmt.Errorf("read %s: %w", dir, err)
 		}
 		for _, de := range des {
-			if de.Type().IsRegular() {
+			// A file, or a link to one: go build compiles a linked .go
+			// file, so its content is part of the key (the content, read
+			// through the link, is what is hashed below).
+			if fi, err := os.Stat(filepath.Join(dir, de.Name())); err == nil && fi.Mode().IsRegular() {
 				files = append(files, filepath.Join(dir, de.Name()))
 			}
 		}
