@@ -43,10 +43,8 @@ func TestSoak(t *testing.T) {
 
 	// A watch runs the whole time too: every tenth cycle an edit to what
 	// the service is built from makes it build and run anew.
-	w := startSvctl(t, c.bin, c.repo, c.env, "watch", "lobsters-popularity", "lobpop_watch")
-	c.waitFor("svctl watch to run lobpop_watch and watch", 180*time.Second, func() bool {
-		return strings.Contains(w.text(), "==> watching")
-	})
+	w := startSvctl(t, c.bin, c.repo, c.env, "watch", "-var", "dsn="+c.dsn, "lobsters-popularity", "lobpop_watch")
+	waitOutput(t, w, "==> watching", 1, 180*time.Second)
 	doc := filepath.Join(c.repo, "popularity", "doc.go")
 	var f *svctlProcess
 	var rss10, rssEnd, watch10, watchEnd int64
@@ -60,9 +58,7 @@ func TestSoak(t *testing.T) {
 			fmt.Fprintf(edit, "\n// soak edit %d\n", i)
 			edit.Close()
 			reruns++
-			c.waitFor("svctl watch to run lobpop_watch anew", 180*time.Second, func() bool {
-				return strings.Count(w.text(), "lobpop_watch runs as job") >= reruns
-			})
+			waitOutput(t, w, "lobpop_watch runs as job", reruns, 180*time.Second)
 		}
 		c.svctl("run", "lobsters-popularity", "lobpop_soak", "UNCOMMITTED_COPY")
 		if f == nil { // NAME must have an instance when the follow begins
@@ -81,17 +77,18 @@ func TestSoak(t *testing.T) {
 	w.stop()
 	c.svctl("stop", "lobpop_watch")
 	total, failed, _ := load.finish()
-	c.waitFor("svctl logs -f to say the last instance ended", 60*time.Second, func() bool {
-		return strings.Count(f.text(), "ended (complete)") >= cycles
-	})
+	deadline := time.Now().Add(60 * time.Second)
+	for strings.Count(f.text(), " ended (") < cycles && time.Now().Before(deadline) {
+		time.Sleep(250 * time.Millisecond)
+	}
 	f.stop()
 	text := f.text()
+	if n := strings.Count(text, " ended ("); n != cycles {
+		t.Errorf("svctl logs -f said %d times that an instance ended, want %d; its notes:\n%s", n, cycles, notes(text))
+	}
 	instances, lines := requestLines(t, text)
 	if instances != cycles {
 		t.Errorf("%d instances said how many requests they served, want %d", instances, cycles)
-	}
-	if n := strings.Count(text, "ended (complete)"); n != cycles {
-		t.Errorf("svctl logs -f said %d times that an instance ended, want %d", n, cycles)
 	}
 	if len(failed) > 0 {
 		t.Errorf("%d of %d loads failed, the first: %s", len(failed), total, failed[0])
@@ -160,4 +157,17 @@ func yes(ok bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// waitOutput waits until p has printed want n times, and fails the test
+// with what it printed if it does not within d.
+func waitOutput(t *testing.T, p *svctlProcess, want string, n int, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for strings.Count(p.text(), want) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not print %q %d times within %s; it printed:\n%s", strings.Join(p.cmd.Args, " "), want, n, d, tail(p.text(), 40))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strconv"
@@ -81,6 +82,7 @@ func stream(ctx context.Context, src source, instances Instances, opts Options, 
 		wg      sync.WaitGroup
 		errs    []error
 		started = map[string]*allocState{} // every allocation followed, ended ones too
+		waiting = map[string]bool{}        // seen, but its task had not started yet
 	)
 	out := func(l Line) {
 		mu.Lock()
@@ -102,6 +104,10 @@ func stream(ctx context.Context, src source, instances Instances, opts Options, 
 				continue
 			}
 			alloc, err := src.Info(ctx, stub.ID)
+			if isNotFound(err) {
+				delete(waiting, stub.ID) // gone between the list and now
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("read allocation %s: %w", stub.ID, err)
 			}
@@ -111,9 +117,16 @@ func stream(ctx context.Context, src source, instances Instances, opts Options, 
 			}
 			if st := alloc.TaskStates[task]; opts.Follow && (st == nil || st.StartedAt.IsZero()) {
 				// Not started, or its start not yet reported to the
-				// servers: no logs yet; the next poll takes it.
+				// servers: no logs yet; a later poll takes it, even once
+				// it is told to stop (it may have started meanwhile).
+				if terminal(alloc.ClientStatus) {
+					delete(waiting, stub.ID) // it ended without starting
+				} else {
+					waiting[stub.ID] = true
+				}
 				continue
 			}
+			delete(waiting, stub.ID)
 			o, from := opts, cutoff
 			if !first {
 				// Started while following: everything it wrote is new.
@@ -163,7 +176,7 @@ func stream(ctx context.Context, src source, instances Instances, opts Options, 
 		return err
 	}
 	if opts.Follow {
-		follow(ctx, src, instances, started, startNew, note)
+		follow(ctx, src, instances, started, waiting, startNew, note)
 	}
 	wg.Wait()
 	if len(errs) > 0 {
@@ -174,14 +187,14 @@ func stream(ctx context.Context, src source, instances Instances, opts Options, 
 
 // follow polls for new instances and ended ones until ctx ends. An agent
 // that does not answer is said once, then asked again with back-off.
-func follow(ctx context.Context, src source, instances Instances, started map[string]*allocState,
+func follow(ctx context.Context, src source, instances Instances, started map[string]*allocState, waiting map[string]bool,
 	startNew func([]*nomad.AllocationListStub) error, note func(string, ...any)) {
 	wait, failing := poll, ""
 	for {
 		if sleep(ctx, wait) != nil {
 			return
 		}
-		err := checkInstances(ctx, src, instances, started, startNew)
+		err := checkInstances(ctx, src, instances, started, waiting, startNew)
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -200,8 +213,10 @@ func follow(ctx context.Context, src source, instances Instances, started map[st
 	}
 }
 
-// checkInstances starts following new instances and finishes the ended ones.
-func checkInstances(ctx context.Context, src source, instances Instances, started map[string]*allocState,
+// checkInstances starts following new instances, and those seen before
+// their start that have started since (even if told to stop meanwhile), and
+// finishes the ended ones.
+func checkInstances(ctx context.Context, src source, instances Instances, started map[string]*allocState, waiting map[string]bool,
 	startNew func([]*nomad.AllocationListStub) error) error {
 	allocs, err := instances()
 	if err != nil {
@@ -209,8 +224,16 @@ func checkInstances(ctx context.Context, src source, instances Instances, starte
 	}
 	live := map[string]bool{}
 	for _, a := range allocs {
-		if !terminal(a.ClientStatus) {
-			live[a.ID] = true
+		live[a.ID] = true
+	}
+	for _, id := range slices.Sorted(maps.Keys(waiting)) {
+		if !live[id] {
+			allocs = append(allocs, &nomad.AllocationListStub{ID: id})
+		}
+	}
+	for _, a := range allocs {
+		if terminal(a.ClientStatus) {
+			delete(live, a.ID)
 		}
 	}
 	for id, st := range started {

@@ -18,12 +18,13 @@ import (
 // as an agent restart does. Its allocation's task writes lines, rotating its
 // log file every rotate bytes.
 type fakeLogs struct {
-	mu       sync.Mutex
-	files    map[string][]string // stream -> its log files' contents, oldest first
-	status   string              // the allocation's client status
-	cutAfter int
-	rotate   int
-	cuts     int
+	mu        sync.Mutex
+	files     map[string][]string // stream -> its log files' contents, oldest first
+	status    string              // the allocation's client status
+	cutAfter  int
+	rotate    int
+	cuts      int
+	unstarted bool // its task's start is not reported yet
 }
 
 const fakeTask = "svc"
@@ -53,6 +54,9 @@ func (s *fakeLogs) Info(ctx context.Context, id string) (*nomad.Allocation, erro
 	defer s.mu.Unlock()
 	a := s.alloc()
 	a.ClientStatus = s.status
+	if s.unstarted {
+		a.TaskStates[fakeTask].StartedAt = time.Time{}
+	}
 	return a, nil
 }
 
@@ -219,4 +223,79 @@ func TestAFollowCutAgainAndAgainLosesNoLineAndRepeatsNone(t *testing.T) {
 		t.Errorf("only %d cuts: the test did not test resuming", src.cuts)
 	}
 	t.Logf("%d lines across %d cuts; notes: %d", len(lines), src.cuts, len(notes))
+}
+
+// TestAnInstanceToldToStopBeforeItWasFollowedIsStillShown: the follow saw
+// the allocation before its start was reported; by the next poll it was
+// told to stop (no longer listed), but it had started and served: its lines
+// are shown, and its end.
+func TestAnInstanceToldToStopBeforeItWasFollowedIsStillShown(t *testing.T) {
+	src := &fakeLogs{files: map[string][]string{"stderr": {""}}, status: "running", cutAfter: 1 << 30, rotate: 1 << 20, unstarted: true}
+	var mu sync.Mutex
+	listed := true
+	instances := func() ([]*nomad.AllocationListStub, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !listed {
+			return nil, nil
+		}
+		return []*nomad.AllocationListStub{{ID: "0123456789abcdef", ClientStatus: "pending", DesiredStatus: "run"}}, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var seen sync.Mutex
+	var lines, notes []string
+	emit := func(l Line) {
+		seen.Lock()
+		defer seen.Unlock()
+		if l.AllocID == "" {
+			notes = append(notes, l.Text)
+			return
+		}
+		lines = append(lines, l.Text)
+	}
+	done := make(chan error, 1)
+	go func() { done <- stream(ctx, src, instances, Options{Follow: true, Tail: -1}, emit, time.Millisecond) }()
+	time.Sleep(100 * time.Millisecond) // the first listing: seen, not started
+	src.mu.Lock()
+	src.unstarted = false // it started, served, and is told to stop
+	src.mu.Unlock()
+	src.write("stdout", "served n=1")
+	mu.Lock()
+	listed = false
+	mu.Unlock()
+	time.Sleep(1500 * time.Millisecond) // a poll follows it
+	src.mu.Lock()
+	src.status = "complete"
+	src.mu.Unlock()
+	deadline := time.After(10 * time.Second)
+	for {
+		seen.Lock()
+		ended := false
+		for _, n := range notes {
+			ended = ended || strings.Contains(n, "ended (complete)")
+		}
+		seen.Unlock()
+		if ended {
+			break
+		}
+		select {
+		case <-deadline:
+			cancel()
+			<-done
+			seen.Lock()
+			defer seen.Unlock()
+			t.Fatalf("the follow never said the instance ended; lines %q, notes %q", lines, notes)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	seen.Lock()
+	defer seen.Unlock()
+	if len(lines) != 1 || lines[0] != "served n=1" {
+		t.Fatalf("lines shown: %q, want the one it wrote", lines)
+	}
 }
