@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -145,6 +146,8 @@ func requestLines(t testing.TB, text string) (instances, lines int) {
 // steady loads url at rate a second until finish; it counts the loads that
 // failed, and those each instance answered.
 type steady struct {
+	// phase is what the test is doing, for the record of a failed load.
+	phase  atomic.Value
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	mu     sync.Mutex
@@ -155,6 +158,7 @@ type steady struct {
 
 func loadSteadily(client *http.Client, url string, rate int) *steady {
 	s := &steady{stop: make(chan struct{}), by: map[string]int{}}
+	s.phase.Store("")
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -174,7 +178,7 @@ func loadSteadily(client *http.Client, url string, rate int) *steady {
 				defer s.mu.Unlock()
 				s.total++
 				if err != nil || !p.PopularOK() {
-					s.failed = append(s.failed, fmt.Sprintf("%v %v", err, p))
+					s.failed = append(s.failed, fmt.Sprintf("%s, during %s: %v %v", time.Now().Format("15:04:05.000"), s.phase.Load(), err, p))
 					return
 				}
 				s.by[run.ShortID(p.Instance)]++
@@ -183,6 +187,9 @@ func loadSteadily(client *http.Client, url string, rate int) *steady {
 	}()
 	return s
 }
+
+// during says what the test does from now on.
+func (s *steady) during(what string) { s.phase.Store(what) }
 
 func (s *steady) finish() (total int, failed []string, by map[string]int) {
 	close(s.stop)

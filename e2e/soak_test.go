@@ -38,7 +38,10 @@ func TestSoak(t *testing.T) {
 	cycles := soakCycles(t)
 	c := newCluster(t, seed.Small)
 	c.svctl("run", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
+	// Healthy in Consul, it reaches the monolith's Envoy a moment later.
+	c.waitFor("lobpop_v1 serving /popular", 60*time.Second, func() bool { return fetchPage(c.client, c.web+"/popular").ok() })
 	load := loadSteadily(c.client, c.web+"/popular", 20)
+	load.during("the start")
 	began := time.Now()
 
 	// A watch runs the whole time too: every tenth cycle an edit to what
@@ -51,6 +54,7 @@ func TestSoak(t *testing.T) {
 	reruns := 0
 	for i := 1; i <= cycles; i++ {
 		if i%10 == 5 {
+			load.during(fmt.Sprintf("cycle %d: the watch runs anew", i))
 			edit, err := os.OpenFile(doc, os.O_APPEND|os.O_WRONLY, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -60,11 +64,14 @@ func TestSoak(t *testing.T) {
 			reruns++
 			waitOutput(t, w, "lobpop_watch runs as job", reruns, 180*time.Second)
 		}
+		load.during(fmt.Sprintf("cycle %d: svctl run", i))
 		c.svctl("run", "lobsters-popularity", "lobpop_soak", "UNCOMMITTED_COPY")
 		if f == nil { // NAME must have an instance when the follow begins
 			f = startSvctl(t, c.bin, c.repo, c.env, "logs", "-f", "lobpop_soak")
 		}
+		load.during(fmt.Sprintf("cycle %d: serving", i))
 		time.Sleep(time.Second) // it serves a share of the load
+		load.during(fmt.Sprintf("cycle %d: svctl stop", i))
 		c.svctl("stop", "lobpop_soak")
 		if i == 10 {
 			rss10, watch10 = f.rssKB(), w.rssKB()
@@ -74,8 +81,11 @@ func TestSoak(t *testing.T) {
 		}
 	}
 	rssEnd, watchEnd = f.rssKB(), w.rssKB()
+	load.during("the watch's end (Ctrl-C)")
 	w.stop()
+	load.during("svctl stop lobpop_watch")
 	c.svctl("stop", "lobpop_watch")
+	load.during("the end")
 	total, failed, _ := load.finish()
 	deadline := time.Now().Add(60 * time.Second)
 	for strings.Count(f.text(), " ended (") < cycles && time.Now().Before(deadline) {
@@ -91,7 +101,7 @@ func TestSoak(t *testing.T) {
 		t.Errorf("%d instances said how many requests they served, want %d", instances, cycles)
 	}
 	if len(failed) > 0 {
-		t.Errorf("%d of %d loads failed, the first: %s", len(failed), total, failed[0])
+		t.Errorf("%d of %d loads failed:\n%s", len(failed), total, strings.Join(failed, "\n"))
 	}
 
 	// Nothing is left of the stopped versions.
