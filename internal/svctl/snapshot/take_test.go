@@ -409,7 +409,7 @@ func TestResolveOnlyRefsAndLongCommitPrefixes(t *testing.T) {
 			t.Errorf("ResolveCommit(%s) = %q, %v; want %s", ref, got, err, first)
 		}
 	}
-	for _, ref := range []string{"v1-0-g" + first[:4], "anything-g" + first[:7], "feature@{0}"} {
+	for _, ref := range []string{first[:7], first[:4], "v1-0-g" + first[:4], "anything-g" + first[:7], "feature@{0}"} {
 		if got, err := ResolveCommit(context.Background(), repo, Source{Kind: Ref, Ref: ref}); err == nil {
 			t.Errorf("ResolveCommit(%s) = %q, want it refused: not a branch, tag, full ref or 8-digit commit prefix", ref, got)
 		}
