@@ -19,6 +19,8 @@ import (
 
 	"microwizard/lobsters/reader"
 
+	"microwizard/internal/consuldev"
+	"microwizard/internal/freeport"
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/snapshot"
 	"microwizard/internal/testenv"
@@ -32,7 +34,7 @@ import (
 // monolith, and a scratch git repository (a copy of this one) to run svctl in.
 type cluster struct {
 	shell
-	consul  *consultest.Agent
+	consul  *consuldev.Agent
 	nomad   *nomadtest.Agent
 	dataDir string // svctl's data dir
 	web     string // http://127.0.0.1:PORT of the monolith
@@ -82,7 +84,7 @@ func newCluster(t testing.TB, size seed.Size) *cluster {
 	c.env = append(append(append(withoutAgentEnv(os.Environ()), c.consul.Env()...), c.nomad.Env()...), "SVCTL_DATA="+c.dataDir)
 
 	c.svctl("mesh", "tutorial")
-	ports, err := testenv.FreePorts(1)
+	ports, err := freeport.Ports(1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/record"
 	"microwizard/lobsters/seed"
 )
 
@@ -23,7 +23,7 @@ func TestLogs(t *testing.T) {
 
 	out := c.stdout("logs", "lobpop_v1")
 	for _, id := range ids {
-		prefix := "[" + run.ShortID(id) + " stderr] "
+		prefix := "[" + record.ShortID(id) + " stderr] "
 		if !hasLine(out, prefix, "lobsters-popularity listening") {
 			t.Fatalf("svctl logs has no line %q...listening for instance %s:\n%s", prefix, id, out)
 		}
@@ -59,7 +59,7 @@ func TestLogs(t *testing.T) {
 		}
 	}
 	c.waitFor("the new instance's lines in svctl logs -f", 30*time.Second, func() bool {
-		return hasLine(f.text(), "["+run.ShortID(third)+" stderr] ", "listening")
+		return hasLine(f.text(), "["+record.ShortID(third)+" stderr] ", "listening")
 	})
 	f.stop()
 }

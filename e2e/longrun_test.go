@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/record"
 	"microwizard/lobsters/reader"
 )
 
@@ -181,7 +181,7 @@ func loadSteadily(client *http.Client, url string, rate int) *steady {
 					s.failed = append(s.failed, fmt.Sprintf("%s, during %s: %v %v", time.Now().Format("15:04:05.000"), s.phase.Load(), err, p))
 					return
 				}
-				s.by[run.ShortID(p.Instance)]++
+				s.by[record.ShortID(p.Instance)]++
 			}()
 		}
 	}()
@@ -248,7 +248,7 @@ func TestLogsFollowAcrossAClientRestart(t *testing.T) {
 	if instances != 1 {
 		t.Fatalf("%d instances said how many requests they served, want 1:\n%s", instances, tail(text, 30))
 	}
-	short := run.ShortID(rows[0].AllocID)
+	short := record.ShortID(rows[0].AllocID)
 	if lines < by[short] {
 		t.Errorf("the instance said it served %d requests, fewer than the %d loads it answered", lines, by[short])
 	}

@@ -13,7 +13,7 @@ import (
 	nomad "github.com/hashicorp/nomad/api"
 
 	"microwizard/internal/meshlab"
-	"microwizard/internal/svctl/jobspec"
+	"microwizard/internal/meshlab/jobspec"
 	"microwizard/lobsters/seed"
 )
 

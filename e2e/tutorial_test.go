@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/record"
 
 	"microwizard/internal/tutorial"
 	"microwizard/lobsters/seed"
@@ -58,7 +58,7 @@ func TestTutorial(t *testing.T) {
 	}
 	for inst, n := range seen {
 		if n < 60 {
-			t.Fatalf("instance %s answered %d of 300 requests, want at least 20 %%: %v", run.ShortID(inst), n, seen)
+			t.Fatalf("instance %s answered %d of 300 requests, want at least 20 %%: %v", record.ShortID(inst), n, seen)
 		}
 	}
 

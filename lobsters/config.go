@@ -5,12 +5,14 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"microwizard/internal/demodb"
 )
 
 // Defaults for Config, as LoadConfig applies them.
 const (
 	DefaultAddr              = "127.0.0.1:3000"
-	DefaultDSN               = "lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true"
+	DefaultDSN               = demodb.DSN
 	DefaultPopularityURL     = "http://127.0.0.1:8000/"
 	DefaultPopularityTimeout = 20 * time.Second
 	DefaultDBTimeout         = 5 * time.Second

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"microwizard/internal/dbforward"
 	"microwizard/internal/testenv/mariadbtest"
 	"microwizard/lobsters"
 	"microwizard/popularity"
@@ -71,7 +72,7 @@ func TestNoServiceWithTheDatabaseDownSaysTheDataIsUnavailable(t *testing.T) {
 	defer envoy.Close()
 	db := mariadbtest.New(t)
 	// The monolith reaches its database through a path the test can cut.
-	fwd, dsn, err := mariadbtest.NewForwarder(db.DSN)
+	fwd, dsn, err := dbforward.New(db.DSN)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"microwizard/internal/testenv/mariadbtest"
+	"microwizard/internal/admindsn"
 	"microwizard/lobsters/schema"
 	"microwizard/lobsters/seed"
 )
@@ -54,13 +54,13 @@ func benchDB(b *testing.B) *sql.DB {
 // with size, and returns it with its DSN and a function that drops it.
 func newSeededDB(size seed.Size) (*sql.DB, string, func(), error) {
 	ctx := context.Background()
-	admin, err := sql.Open("mysql", mariadbtest.AdminDSN())
+	admin, err := sql.Open("mysql", admindsn.FromEnv())
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("admin DSN: %w", err)
 	}
 	if err := admin.PingContext(ctx); err != nil {
 		admin.Close()
-		return nil, "", nil, fmt.Errorf("no MariaDB/MySQL at %q: %w", mariadbtest.AdminDSN(), err)
+		return nil, "", nil, fmt.Errorf("no MariaDB/MySQL at %q: %w", admindsn.FromEnv(), err)
 	}
 	var rnd [4]byte
 	_, _ = rand.Read(rnd[:])
@@ -73,7 +73,7 @@ func newSeededDB(size seed.Size) (*sql.DB, string, func(), error) {
 		admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS `"+name+"`")
 		admin.Close()
 	}
-	cfg, err := mysql.ParseDSN(mariadbtest.AdminDSN())
+	cfg, err := mysql.ParseDSN(admindsn.FromEnv())
 	if err != nil {
 		drop()
 		return nil, "", nil, fmt.Errorf("parse admin DSN: %w", err)

@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"microwizard/internal/demodb"
 )
 
 // Defaults of a Config.
 const (
-	DefaultDSN             = "lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true"
+	DefaultDSN             = demodb.DSN
 	DefaultAddr            = "127.0.0.1:5000"
 	DefaultShutdownTimeout = 30 * time.Second
 )

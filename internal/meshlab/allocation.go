@@ -16,8 +16,8 @@ import (
 	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
 
-	"microwizard/internal/svctl/jobspec"
-	"microwizard/internal/testenv"
+	"microwizard/internal/freeport"
+	"microwizard/internal/meshlab/jobspec"
 )
 
 // How long a new service may take to pass its checks, and a stopped task to
@@ -47,7 +47,7 @@ func (l *Lab) runAllocation(ctx context.Context, job *nomad.Job, name string) (a
 	if err != nil {
 		return nil, err
 	}
-	ports, err := testenv.FreePorts(3)
+	ports, err := freeport.Ports(3)
 	if err != nil {
 		return nil, err
 	}

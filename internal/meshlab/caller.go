@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	consul "github.com/hashicorp/consul/api"
 
-	"microwizard/internal/testenv"
+	"microwizard/internal/freeport"
 )
 
 // Caller is a service no job describes, registered by hand with a sidecar and
@@ -32,7 +32,7 @@ type Caller struct {
 // returns once the sidecar has a healthy endpoint of destination, so that a
 // request through it reaches an instance (and its intentions).
 func (l *Lab) AddCaller(ctx context.Context, name, destination string) (*Caller, error) {
-	ports, err := testenv.FreePorts(4)
+	ports, err := freeport.Ports(4)
 	if err != nil {
 		return nil, err
 	}

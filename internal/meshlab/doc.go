@@ -6,10 +6,10 @@
 //
 // The jobs are the real ones: an instance is a run made by package run and
 // rendered from packs/lobsters-popularity, as svctl makes it; the monolith is
-// jobs/lobsters.nomad.hcl. Both are read with package jobspec, as svctl reads
-// them, and each group's service becomes a Consul registration
-// (Registration); e2e's TestLabRegistersAsNomadDoes compares that with what
-// Nomad registers for the same jobs. The sidecar is the job's own
+// jobs/lobsters.nomad.hcl. Both are read with package jobspec, the lab's
+// stand-in for Nomad's parser, and each group's service becomes a Consul
+// registration (Registration); e2e's TestLabRegistersAsNomadDoes compares that
+// with what Nomad registers for the same jobs. The sidecar is the job's own
 // envoy_raw_exec task, run with the bootstrap `consul connect envoy` writes,
 // as Nomad runs it. Only the addresses differ: Nomad gives each allocation a
 // network namespace where the service listens on the job's port; here every
@@ -17,6 +17,6 @@
 // the namespace's (a Placement).
 //
 // Each instance reaches MySQL through a forwarder of its own
-// (mariadbtest.Forwarder), which a test can cut to make that instance's
+// (dbforward.Forwarder), which a test can cut to make that instance's
 // /health fail.
 package meshlab

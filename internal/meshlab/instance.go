@@ -10,10 +10,10 @@ import (
 	"strings"
 	"sync"
 
-	"microwizard/internal/testenv/mariadbtest"
-
-	"microwizard/internal/svctl/jobspec"
-	"microwizard/internal/svctl/run"
+	"microwizard/internal/dbforward"
+	"microwizard/internal/meshlab/jobspec"
+	"microwizard/internal/svctl/render"
+	"microwizard/internal/svctl/request"
 	"microwizard/internal/svctl/snapshot"
 )
 
@@ -28,7 +28,7 @@ type Instance struct {
 	URL       string // the service itself, without the mesh: http://127.0.0.1:PORT/
 
 	alloc *allocation
-	db    *mariadbtest.Forwarder
+	db    *dbforward.Forwarder
 
 	stopOnce sync.Once
 	stopErr  error
@@ -40,7 +40,7 @@ type Instance struct {
 // instance as the rendered job says, and returns once the instance passes its
 // checks and the monolith's Envoy lists it as a healthy endpoint.
 func (l *Lab) AddInstance(ctx context.Context, version, binary string) (i *Instance, err error) {
-	db, dsn, err := mariadbtest.NewForwarder(l.opts.DSN)
+	db, dsn, err := dbforward.New(l.opts.DSN)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func (l *Lab) AddInstance(ctx context.Context, version, binary string) (i *Insta
 		sourceDir = filepath.Dir(binary)
 	}
 	// The run svctl would make, with the lab's sidecar and database.
-	req, err := run.NewRequest(l.pack, version, snapshot.Source{Kind: snapshot.UncommittedCopy}, map[string]string{
+	req, err := request.New(l.pack, version, snapshot.Source{Kind: snapshot.UncommittedCopy}, "", map[string]string{
 		"dsn":          dsn,
 		"sidecar":      "envoy_raw_exec",
 		"envoy_binary": l.envoyBin,
@@ -60,8 +60,8 @@ func (l *Lab) AddInstance(ctx context.Context, version, binary string) (i *Insta
 		db.Close()
 		return nil, err
 	}
-	jobName := req.JobID
-	text, err := req.Render(run.Built{SourceDir: sourceDir, Binary: binary}, nil)
+	jobName := req.NewJobID()
+	text, err := render.Job(req.ForJob(jobName), render.Built{SourceDir: sourceDir, Binary: binary}, nil)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -17,10 +17,10 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
-	"microwizard/internal/svctl/jobspec"
+	"microwizard/internal/consuldev"
+	"microwizard/internal/meshlab/jobspec"
 	"microwizard/internal/svctl/mesh"
 	"microwizard/internal/svctl/pack"
-	"microwizard/internal/testenv/consultest"
 )
 
 // Options says what a Lab runs.
@@ -42,7 +42,7 @@ type Options struct {
 // Lab is the demo's mesh on this host.
 type Lab struct {
 	// Consul is the lab's dev agent.
-	Consul *consultest.Agent
+	Consul *consuldev.Agent
 
 	opts          Options
 	dir, tmpDir   string
@@ -103,7 +103,7 @@ func Start(ctx context.Context, opts Options) (lab *Lab, err error) {
 		return nil, err
 	}
 	l.logf("starting Consul")
-	if l.Consul, err = consultest.StartAgent(ctx); err != nil {
+	if l.Consul, err = consuldev.Start(ctx); err != nil {
 		return nil, err
 	}
 	if _, err := mesh.Apply(l.Consul.Client, opts.EnvoyDir, opts.Profile); err != nil {

@@ -13,9 +13,10 @@ import (
 	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
 
-	"microwizard/internal/svctl/jobspec"
+	"microwizard/internal/meshlab/jobspec"
 	"microwizard/internal/svctl/pack"
-	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/render"
+	"microwizard/internal/svctl/request"
 	"microwizard/internal/svctl/snapshot"
 )
 
@@ -27,7 +28,7 @@ var placement = Placement{AllocID: "0b7e-alloc", Address: "127.0.0.1", ServicePo
 func TestPopularityJobRegistration(t *testing.T) {
 	p, job := popularityJob(t, "lobpop_v1", snapshot.Source{Kind: snapshot.UncommittedCopy}, map[string]string{
 		"dsn": "u@tcp(127.0.0.1:3306)/db", "sidecar": "envoy_raw_exec", "envoy_binary": "/usr/bin/envoy",
-	}, run.Built{SourceDir: "/tmp/src", Commit: "0123456789abcdef", Binary: "/tmp/bin/lobsters-popularity"})
+	}, render.Built{SourceDir: "/tmp/src", Commit: "0123456789abcdef", Binary: "/tmp/bin/lobsters-popularity"})
 	tg, task, err := jobspec.OnlyGroup(job)
 	if err != nil {
 		t.Fatal(err)
@@ -100,17 +101,17 @@ func TestPopularityJobRegistration(t *testing.T) {
 // popularityJob renders packs/lobsters-popularity for a run as svctl does
 // (NAME, SOURCE, the user's values, what the run built) and reads the job
 // back as the lab reads it.
-func popularityJob(t *testing.T, name string, source snapshot.Source, vars map[string]string, built run.Built) (*pack.Pack, *nomad.Job) {
+func popularityJob(t *testing.T, name string, source snapshot.Source, vars map[string]string, built render.Built) (*pack.Pack, *nomad.Job) {
 	t.Helper()
 	p, err := pack.Load(filepath.Join("..", "..", popularityPack))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := run.NewRequest(p, name, source, vars)
+	req, err := request.New(p, name, source, built.Commit, vars)
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := req.Render(built, nil)
+	text, err := render.Job(req.ForJob(req.NewJobID()), built, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func packDefault(t *testing.T, p *pack.Pack, name string) string {
 func TestPopularityJobCheckInterval(t *testing.T) {
 	_, job := popularityJob(t, "lobpop_v9", snapshot.Source{Kind: snapshot.Ref}, map[string]string{
 		"check_interval": "7s", "check_timeout": "3s", "sidecar": "envoy_raw_exec",
-	}, run.Built{SourceDir: "/s", Binary: "/b"})
+	}, render.Built{SourceDir: "/s", Binary: "/b"})
 	reg, err := Registration(job.TaskGroups[0], placement)
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +207,7 @@ func TestMonolithJobRegistration(t *testing.T) {
 // nowhere else).
 func TestEnvoyStartsTheSameWayInEveryJob(t *testing.T) {
 	_, popularity := popularityJob(t, "lobpop_v1", snapshot.Source{Kind: snapshot.Ref}, map[string]string{"sidecar": "envoy_raw_exec"},
-		run.Built{SourceDir: "/s", Binary: "/b"})
+		render.Built{SourceDir: "/s", Binary: "/b"})
 	monolith, err := jobspec.ReadFile(filepath.Join("..", "..", monolithJob), map[string]string{"binary": "/b", "sidecar": "envoy_raw_exec"})
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ const Header = "baggage"
 // Member is the key of the baggage member that names a version.
 const Member = "svctl-version"
 
-// namePattern is a deployment name as svctl accepts it (run.NamePattern).
+// namePattern is a deployment name as svctl accepts it (request.ValidateName).
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$`)
 
 // ValidName reports whether name can be a deployment name, and so a version

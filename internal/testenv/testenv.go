@@ -1,13 +1,14 @@
 // Package testenv holds what the test environments share: the rule for a
 // missing component (skip, but fail under CI), a log buffer for the processes
-// they start, and the environment those processes get. Each real component
-// has a package of its own beside it: consultest, nomadtest, mariadbtest.
+// they start, and a listener that never answers. Each real component has a
+// package of its own beside it: consultest, nomadtest, mariadbtest. What the
+// mesh lab and tools/ use as well lives in packages without `testing`:
+// freeport, consuldev, dbforward and admindsn.
 package testenv
 
 import (
 	"bytes"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -41,17 +42,4 @@ func (l *Log) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
-}
-
-// WithoutConsulEnv drops CONSUL_* variables from env. An agent started with
-// them would point its own CLI machinery elsewhere, and a Nomad agent hands
-// them to raw_exec sidecars, whose 127.0.0.1 is their own namespace's.
-func WithoutConsulEnv(env []string) []string {
-	var out []string
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, "CONSUL_") {
-			out = append(out, kv)
-		}
-	}
-	return out
 }

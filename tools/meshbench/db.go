@@ -10,12 +10,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"microwizard/internal/testenv/mariadbtest"
 	"microwizard/lobsters/schema"
 )
-
-// adminDSN reaches the server the tests use (mariadbtest's, LOBSTERS_TEST_ADMIN_DSN).
-func adminDSN() string { return mariadbtest.AdminDSN() }
 
 // scratchDB is a database of the run's own, migrated, dropped by drop.
 type scratchDB struct {

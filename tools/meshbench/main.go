@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"microwizard/internal/admindsn"
 	"microwizard/internal/meshlab"
 	"microwizard/lobsters/seed"
 )
@@ -56,7 +57,7 @@ func main() {
 	flag.IntVar(&c.floodConc, "flood-conc", 4, "slow /popular requests kept in flight by the flood: few enough that each, queued behind the others for the service's one database connection, finishes within the monolith's 20 s timeout")
 	flag.DurationVar(&c.idleWait, "idle-wait", 65*time.Second, "quiet time after a live switch for the monolith to close its idle connections (it keeps them 60 s)")
 	flag.DurationVar(&c.timeout, "timeout", 20*time.Minute, "bound on the whole run")
-	flag.StringVar(&c.adminDSN, "admin-dsn", adminDSN(), "DSN with the right to create and drop a database")
+	flag.StringVar(&c.adminDSN, "admin-dsn", admindsn.FromEnv(), "DSN with the right to create and drop a database")
 	flag.BoolVar(&c.rows, "rows", false, "print tab-separated rows for `just bench` instead of the tables")
 	flag.Parse()
 

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"microwizard/internal/svctl/env"
 )
 
 // command is one svctl command, described beside what it does, as the Nomad
@@ -25,8 +27,9 @@ type command struct {
 	setup func(fs *flag.FlagSet) action
 }
 
-// action runs a command with its positional arguments.
-type action func(ctx context.Context, pos []string, out streams) error
+// action runs a command with its positional arguments, in the command's
+// environment.
+type action func(ctx context.Context, e *env.Env, pos []string, out streams) error
 
 // streams are where a command writes: what it was asked for to stdout,
 // progress and notes to stderr.
@@ -112,7 +115,7 @@ func (c *command) execute(ctx context.Context, args []string, stdout, stderr io.
 	if len(pos) < c.minArgs || len(pos) > c.maxArgs {
 		return usageError{fmt.Sprintf("expected %s, got %d argument(s)", c.args, len(pos))}
 	}
-	return act(ctx, pos, streams{stdout, stderr})
+	return act(ctx, env.New(ctx), pos, streams{stdout, stderr})
 }
 
 // varFlags collects repeated --var key=value flags.

@@ -9,10 +9,11 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
-	"microwizard/internal/svctl/agents"
 	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/env"
 	"microwizard/internal/svctl/logs"
-	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/record"
+	"microwizard/internal/svctl/request"
 )
 
 var logsCommand = &command{
@@ -36,9 +37,9 @@ sidecar's logs instead of the service's.`,
 		since := fs.Duration("since", 0, "show only lines written in the last D, such as 10m")
 		asJSON := fs.Bool("json", false, "print one JSON object per line")
 		sidecar := fs.Bool("sidecar", false, "the Envoy sidecar's logs instead of the service's")
-		return func(ctx context.Context, pos []string, out streams) error {
+		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {
 			name := pos[0]
-			if err := run.ValidateName(name); err != nil {
+			if err := request.ValidateName(name); err != nil {
 				return usageError{err.Error()}
 			}
 			if *tail < -1 {
@@ -47,7 +48,7 @@ sidecar's logs instead of the service's.`,
 			if *since < 0 {
 				return usageError{fmt.Sprintf("-since %s: give a positive duration", *since)}
 			}
-			nc, cc, err := agents.Both(ctx)
+			nc, cc, err := e.Agents()
 			if err != nil {
 				return err
 			}
@@ -66,7 +67,7 @@ sidecar's logs instead of the service's.`,
 					fmt.Fprintf(out.stderr, "svctl: %s\n", l.Text)
 					return
 				}
-				fmt.Fprintf(out.stdout, "[%s %s] %s\n", run.ShortID(l.AllocID), l.Stream, l.Text)
+				fmt.Fprintf(out.stdout, "[%s %s] %s\n", record.ShortID(l.AllocID), l.Stream, l.Text)
 			}
 			opts := logs.Options{Follow: *follow, Tail: *tail, Since: *since, Sidecar: *sidecar}
 			instances := func() ([]*nomad.AllocationListStub, error) {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"microwizard/internal/svctl/agents"
+	"microwizard/internal/svctl/env"
 	"microwizard/internal/svctl/mesh"
 )
 
@@ -20,19 +20,18 @@ live, or without PROFILE names the active one. Only Consul is needed.`,
 	minArgs: 0,
 	maxArgs: 1,
 	setup: func(fs *flag.FlagSet) action {
-		return func(ctx context.Context, pos []string, out streams) error {
-			ws, err := findWorkspace()
+		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {
+			dir, err := e.EnvoyDir()
 			if err != nil {
 				return err
 			}
-			dir := filepath.Join(ws.Root, "envoy")
 			if len(pos) == 1 {
 				// Check the profile and every file before reaching for Consul.
 				if _, err := mesh.Load(dir, pos[0]); err != nil {
 					return usageError{err.Error()}
 				}
 			}
-			cc, err := agents.Consul(ctx)
+			cc, err := e.Consul()
 			if err != nil {
 				return err
 			}

@@ -11,12 +11,12 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"microwizard/internal/svctl/agents"
 	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/env"
 	"microwizard/internal/svctl/mesh"
+	"microwizard/internal/svctl/record"
 	"microwizard/internal/svctl/run"
-
-	consul "github.com/hashicorp/consul/api"
+	"microwizard/internal/svctl/versions"
 )
 
 var psCommand = &command{
@@ -32,23 +32,19 @@ the active mesh profile.`,
 	maxArgs: 1,
 	setup: func(fs *flag.FlagSet) action {
 		asJSON := fs.Bool("json", false, "print JSON")
-		return func(ctx context.Context, pos []string, out streams) error {
-			service := ""
-			if len(pos) == 1 {
-				service = pos[0]
-				ws, err := findWorkspace()
-				if err != nil {
+		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {
+			service := optional(pos, 0)
+			if service != "" {
+				if _, err := e.PackDir(service); err != nil {
 					return err
 				}
-				if _, err := ws.packDir(service); err != nil {
-					return usageError{err.Error()}
-				}
 			}
-			nc, cc, err := agents.Both(ctx)
+			nc, cc, err := e.Agents()
 			if err != nil {
 				return err
 			}
-			rows, err := deploy.New(nc, cc, nil).Instances(service)
+			d := deploy.New(nc, cc, nil)
+			rows, err := d.Instances(service)
 			if err != nil {
 				return err
 			}
@@ -56,7 +52,7 @@ the active mesh profile.`,
 			if err != nil {
 				return err
 			}
-			if err := fillModes(cc, rows); err != nil {
+			if err := versions.New(d, cc, "").Modes(rows); err != nil {
 				return err
 			}
 			if *asJSON {
@@ -74,28 +70,11 @@ the active mesh profile.`,
 			tw := tabwriter.NewWriter(out.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "SERVICE\tNAME\tMODE\tALLOC\tNODE\tSOURCE\tADDRESS\tNOMAD\tCONSUL")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shown(r.Service), shown(r.Name), r.Mode, shown(run.ShortID(r.AllocID)), shown(orDash(r.Node)), shown(sourceText(r)), shown(orDash(r.Address)), shown(r.NomadStatus), shown(r.ConsulHealth))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shown(r.Service), shown(r.Name), r.Mode, shown(record.ShortID(r.AllocID)), shown(orDash(r.Node)), shown(sourceText(r)), shown(orDash(r.Address)), shown(r.NomadStatus), shown(r.ConsulHealth))
 			}
 			return tw.Flush()
 		}
 	},
-}
-
-// fillModes sets each row's mode: shared or private, as the mesh routes it.
-func fillModes(cc *consul.Client, rows []deploy.Row) error {
-	modes := map[string]mesh.Versions{}
-	for k, r := range rows {
-		vs, ok := modes[r.Service]
-		if !ok {
-			var err error
-			if vs, _, err = mesh.ReadVersions(cc, r.Service); err != nil {
-				return err
-			}
-			modes[r.Service] = vs
-		}
-		rows[k].Mode = string(vs.Mode(r.Name))
-	}
-	return nil
 }
 
 // sourceText is where an instance's code came from: the copy's path, or the
@@ -104,7 +83,7 @@ func fillModes(cc *consul.Client, rows []deploy.Row) error {
 func sourceText(r deploy.Row) string {
 	if r.Artifact != "" {
 		sum := strings.TrimPrefix(r.Artifact, "sha256:")
-		return r.Source + "@" + commitText(r.Commit) + " " + sum[:min(12, len(sum))]
+		return r.Source + "@" + run.CommitText(r.Commit) + " " + sum[:min(12, len(sum))]
 	}
 	switch r.Source {
 	case "UNCOMMITTED_COPY", "UNCOMMITTED":
@@ -112,7 +91,7 @@ func sourceText(r deploy.Row) string {
 			return r.SourceDir
 		}
 	}
-	return r.Source + "@" + commitText(r.Commit)
+	return r.Source + "@" + run.CommitText(r.Commit)
 }
 
 // shown is s as ps prints it: quoted, with escapes, when it holds what a

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"microwizard/internal/svctl/artifacts"
+	"microwizard/internal/svctl/env"
 )
 
 var publishCommand = &command{
@@ -28,7 +29,7 @@ already in the store is not uploaded again.`,
 	minArgs: 1,
 	maxArgs: 1,
 	setup: func(fs *flag.FlagSet) action {
-		return func(ctx context.Context, pos []string, out streams) error {
+		return func(ctx context.Context, _ *env.Env, pos []string, out streams) error {
 			if info, err := os.Stat(pos[0]); err != nil || !info.Mode().IsRegular() {
 				return usageError{fmt.Sprintf("%s: not a file to publish", pos[0])}
 			}

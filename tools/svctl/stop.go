@@ -5,12 +5,12 @@ import (
 	"flag"
 	"fmt"
 
-	"microwizard/internal/svctl/agents"
-	"microwizard/internal/svctl/deploy"
-	"microwizard/internal/svctl/mesh"
-	"microwizard/internal/svctl/run"
-
 	consul "github.com/hashicorp/consul/api"
+
+	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/env"
+	"microwizard/internal/svctl/request"
+	"microwizard/internal/svctl/versions"
 )
 
 var stopCommand = &command{
@@ -26,12 +26,12 @@ removes their run directories from the data dir.`,
 	maxArgs: 1,
 	setup: func(fs *flag.FlagSet) action {
 		one := fs.Bool("one", false, "remove only the newest instance of NAME (the original svkill)")
-		return func(ctx context.Context, pos []string, out streams) error {
+		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {
 			name := pos[0]
-			if err := run.ValidateName(name); err != nil {
+			if err := request.ValidateName(name); err != nil {
 				return usageError{err.Error()}
 			}
-			nc, cc, err := agents.Both(ctx)
+			nc, cc, err := e.Agents()
 			if err != nil {
 				return err
 			}
@@ -41,11 +41,11 @@ removes their run directories from the data dir.`,
 				return err
 			}
 			fmt.Fprintf(out.stdout, "stopped %d instance(s) of %s\n", len(stopped), name)
-			if err := forgetRoute(d, cc, stopped[0].Service, name, out); err != nil {
+			if err := forgetRoute(e, d, cc, stopped[0].Service, name, out); err != nil {
 				return err
 			}
 			// Their run directories (copy, binary, job) go with them.
-			dataDir, err := defaultDataDir()
+			data, err := e.Data()
 			if err != nil {
 				return nil
 			}
@@ -53,7 +53,7 @@ removes their run directories from the data dir.`,
 			for _, j := range stopped {
 				ids = append(ids, j.ID)
 			}
-			n, freed, err := removeRuns(dataDir, ids)
+			n, freed, err := data.RemoveRuns(ids)
 			if n > 0 {
 				fmt.Fprintf(out.stdout, "removed %d run director%s (%s)\n", n, plural(n, "y", "ies"), bytesText(freed))
 			}
@@ -63,31 +63,20 @@ removes their run directories from the data dir.`,
 }
 
 // forgetRoute removes the personal route of name once its last instance is
-// gone: requests naming it have already fallen back to the shared versions.
-func forgetRoute(d *deploy.Client, cc *consul.Client, service, name string, out streams) error {
-	vs, _, err := mesh.ReadVersions(cc, service)
+// gone, and says so.
+func forgetRoute(e *env.Env, d *deploy.Client, cc *consul.Client, service, name string, out streams) error {
+	// Outside a checkout the envoy folder is unknown: that is an error only
+	// where there is a route to remove.
+	envoy, werr := e.EnvoyDir()
+	forgot, err := versions.New(d, cc, envoy).ForgetIfGone(service, name)
+	if err != nil && werr != nil {
+		return fmt.Errorf("remove the personal route of %s: %w", name, werr)
+	}
 	if err != nil {
 		return err
 	}
-	if _, routed := vs[name]; !routed {
-		return nil
+	if forgot {
+		fmt.Fprintf(out.stdout, "removed the personal route of %s\n", name)
 	}
-	jobs, err := d.Jobs(service)
-	if err != nil {
-		return err
-	}
-	for _, j := range jobs {
-		if j.Name == name {
-			return nil // instances are left: the route stays
-		}
-	}
-	ws, err := findWorkspace()
-	if err != nil {
-		return fmt.Errorf("remove the personal route of %s: %w", name, err)
-	}
-	if err := mesh.Forget(cc, envoyDir(ws), service, name); err != nil {
-		return err
-	}
-	fmt.Fprintf(out.stdout, "removed the personal route of %s\n", name)
 	return nil
 }

@@ -9,9 +9,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"microwizard/internal/svctl/agents"
 	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/env"
 	"microwizard/internal/svctl/gobuild"
+	"microwizard/internal/svctl/request"
+	"microwizard/internal/svctl/run"
 	"microwizard/internal/svctl/watch"
 )
 
@@ -37,31 +39,35 @@ Ctrl-C leaves the last healthy instance running, and says which; with
 	setup: func(fs *flag.FlagSet) action {
 		vars, opts := runFlags(fs)
 		stopOnExit := fs.Bool("stop-on-exit", false, "stop the last instance on Ctrl-C")
-		return func(ctx context.Context, pos []string, out streams) error {
-			return watchAndRun(ctx, pos[0], pos[1], vars, opts(), *stopOnExit, out)
+		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {
+			// Bad input: refused before anything runs.
+			r, err := run.Check(ctx, e, pos[0], pos[1], "UNCOMMITTED_COPY", vars)
+			if err != nil {
+				return err
+			}
+			return watchAndRun(ctx, e, r, opts(), *stopOnExit, out)
 		}
 	},
 }
 
 // watchAndRun is `svctl watch`: run, then run again on every change and
-// stop the instance it replaces.
-func watchAndRun(ctx context.Context, service, name string, vars varFlags, opts runOptions, stopOnExit bool, out streams) error {
-	runPos := []string{service, name, "UNCOMMITTED_COPY"}
-	r, err := newRequest(ctx, runPos, vars) // bad input: refused before anything runs
-	if err != nil {
-		return err
-	}
-	nc, cc, err := agents.Both(ctx)
+// stop the instance it replaces. Every try is the same checked request,
+// with a job ID of its own.
+func watchAndRun(ctx context.Context, e *env.Env, r *request.Request, opts run.Options, stopOnExit bool, out streams) error {
+	nc, cc, err := e.Agents()
 	if err != nil {
 		return err
 	}
 	d := deploy.New(nc, cc, out.stdout)
-
-	current, err := runInstance(ctx, runPos, vars, opts, out)
+	root, err := e.Root()
 	if err != nil {
 		return err
 	}
-	first, err := gobuild.FindInputs(ctx, r.ws.Root, r.Pack.Build.Package)
+	current, err := runOnce(ctx, e, r, opts, out)
+	if err != nil {
+		return err
+	}
+	first, err := gobuild.FindInputs(ctx, root, r.Pack.Build.Package)
 	if err != nil {
 		return err
 	}
@@ -74,32 +80,32 @@ func watchAndRun(ctx context.Context, service, name string, vars varFlags, opts 
 		return err
 	}
 	defer w.Close()
-	fmt.Fprintf(out.stdout, "\n==> watching %s (the %d directories %s is built from, go.mod, go.sum); Ctrl-C to end\n", r.ws.Root, first.Dirs(), r.Pack.Build.Package)
+	fmt.Fprintf(out.stdout, "\n==> watching %s (the %d directories %s is built from, go.mod, go.sum); Ctrl-C to end\n", root, first.Dirs(), r.Pack.Build.Package)
 
 	for {
 		select {
 		case <-ctx.Done():
-			return leave(ctx, d, r.Service, name, current, stopOnExit, out)
+			return leave(ctx, e, d, r, current, stopOnExit, out)
 		case err := <-w.Errors():
 			fmt.Fprintf(out.stderr, "svctl watch: %v\n", err)
 		case paths := <-w.Changes():
-			fmt.Fprintf(out.stdout, "\n==> %s changed: running %s anew\n", relPaths(r.ws.Root, paths), name)
-			next, err := runInstance(ctx, runPos, vars, opts, out)
-			if in, ferr := gobuild.FindInputs(ctx, r.ws.Root, r.Pack.Build.Package); ferr == nil {
+			fmt.Fprintf(out.stdout, "\n==> %s changed: running %s anew\n", relPaths(root, paths), r.Name)
+			next, err := runOnce(ctx, e, r, opts, out)
+			if in, ferr := gobuild.FindInputs(ctx, root, r.Pack.Build.Package); ferr == nil {
 				inputs.Store(in) // imports may have changed, compiling or not
 			}
 			if err != nil {
 				if ctx.Err() != nil {
-					return leave(ctx, d, r.Service, name, current, stopOnExit, out)
+					return leave(ctx, e, d, r, current, stopOnExit, out)
 				}
-				fmt.Fprintf(out.stderr, "svctl watch: %v\n==> %s keeps running as job %s; watching for the next change\n", err, name, current)
+				fmt.Fprintf(out.stderr, "svctl watch: %v\n==> %s keeps running as job %s; watching for the next change\n", err, r.Name, current)
 				continue
 			}
 			if err := d.StopJob(ctx, current); err != nil {
 				fmt.Fprintf(out.stderr, "svctl watch: stop the instance it replaces: %v\n", err)
 			}
 			current = next
-			fmt.Fprintf(out.stdout, "==> %s runs as job %s; watching\n", name, current)
+			fmt.Fprintf(out.stdout, "==> %s runs as job %s; watching\n", r.Name, current)
 		}
 	}
 }
@@ -108,20 +114,20 @@ func watchAndRun(ctx context.Context, service, name string, vars varFlags, opts 
 // private version's route goes with its last instance). After Ctrl-C the
 // job is purged at once (Nomad stops it, out of Consul first), within the
 // cleanup grace.
-func leave(ctx context.Context, d *deploy.Client, service, name, jobID string, stop bool, out streams) error {
+func leave(ctx context.Context, e *env.Env, d *deploy.Client, r *request.Request, jobID string, stop bool, out streams) error {
 	if !stop {
-		fmt.Fprintf(out.stdout, "\n==> left %s running as job %s (`svctl stop %s` removes it)\n", name, jobID, name)
+		fmt.Fprintf(out.stdout, "\n==> left %s running as job %s (`svctl stop %s` removes it)\n", r.Name, jobID, r.Name)
 		return nil
 	}
 	if err := d.StopJob(ctx, jobID); err != nil {
 		return err
 	}
-	fmt.Fprintf(out.stdout, "\n==> stopped %s (job %s)\n", name, jobID)
-	nc, cc, err := agents.Both(agents.Grace(ctx))
+	fmt.Fprintf(out.stdout, "\n==> stopped %s (job %s)\n", r.Name, jobID)
+	nc, cc, err := e.Grace()
 	if err != nil {
-		return fmt.Errorf("remove the personal route of %s: %w", name, err)
+		return fmt.Errorf("remove the personal route of %s: %w", r.Name, err)
 	}
-	return forgetRoute(deploy.New(nc, cc, nil), cc, service, name, out)
+	return forgetRoute(e, deploy.New(nc, cc, nil), cc, r.Service, r.Name, out)
 }
 
 // relPaths names the changed files, relative to root, a few at most.

@@ -8,8 +8,8 @@ import (
 
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"microwizard/internal/freeport"
 	"microwizard/internal/svctl/artifacts"
-	"microwizard/internal/testenv"
 	"microwizard/internal/testenv/s3test"
 )
 
@@ -34,7 +34,7 @@ func checkErr(t *testing.T, what string, err error, want ...string) {
 // TestStoreUnreachable: nothing listens at the endpoint. Check and Publish
 // say the store is unreachable, and where.
 func TestStoreUnreachable(t *testing.T) {
-	ports, err := testenv.FreePorts(1)
+	ports, err := freeport.Ports(1)
 	if err != nil {
 		t.Fatal(err)
 	}

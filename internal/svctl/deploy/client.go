@@ -20,8 +20,9 @@ type Client struct {
 	nomad  *nomad.Client
 	consul *consul.Client
 	out    io.Writer
-	// Poll is how often state is polled while following; 0 means 100ms.
-	Poll time.Duration
+	// poll is how often state is polled while following; 0 means 100ms
+	// (the tests poll faster).
+	poll time.Duration
 }
 
 // New returns a Client of the agents n and c (see package agents) that
@@ -30,9 +31,9 @@ func New(n *nomad.Client, c *consul.Client, out io.Writer) *Client {
 	return &Client{nomad: n, consul: c, out: out}
 }
 
-func (c *Client) poll() time.Duration {
-	if c.Poll > 0 {
-		return c.Poll
+func (c *Client) pollEvery() time.Duration {
+	if c.poll > 0 {
+		return c.poll
 	}
 	return 100 * time.Millisecond
 }

@@ -14,7 +14,7 @@ import (
 	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
 
-	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/record"
 )
 
 // request is one request a fake agent received.
@@ -213,7 +213,7 @@ func newFakes(t *testing.T, out *strings.Builder) (*Client, *fakeNomad, *fakeCon
 	} else {
 		client = New(n, c, nil)
 	}
-	client.Poll = time.Millisecond
+	client.poll = time.Millisecond
 	return client, fn, fc
 }
 
@@ -227,8 +227,8 @@ func svctlJob(id, service, name, status string, minutes int) *nomad.JobListStub 
 		ID: id, Name: id, Type: "service", Status: status,
 		SubmitTime: t0.Add(time.Duration(minutes) * time.Minute).UnixNano(),
 		Meta: map[string]string{
-			run.MetaManaged: "1", run.MetaService: service, run.MetaDeployName: name,
-			run.MetaSource: "git", run.MetaCommit: "abc1234",
+			record.MetaManaged: "1", record.MetaService: service, record.MetaDeployName: name,
+			record.MetaSource: "git", record.MetaCommit: "abc1234",
 		},
 	}
 }

@@ -98,7 +98,7 @@ func TestRunOfAnInstanceThatFailsLeavesNothingBehind(t *testing.T) {
 	placedOnce(fn, "failed")
 	fn.parsed = &nomad.Job{ID: new("web-1"), Name: new("web-1"), TaskGroups: []*nomad.TaskGroup{{Name: new("web"), Services: []*nomad.Service{{Name: "web"}}}}}
 	fn.evals["eval-of-web-1"] = fn.evals["eval-1"]
-	_, err := c.Run(context.Background(), `job "web-1" {}`, time.Minute)
+	_, err := c.Run(context.Background(), "web-1", `job "web-1" {}`, time.Minute)
 	var herr *HealthError
 	if !errors.As(err, &herr) || herr.Reason != "allocation failed" {
 		t.Fatalf("Run of an instance whose allocation fails: %v, want a HealthError saying so", err)

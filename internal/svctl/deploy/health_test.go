@@ -73,9 +73,13 @@ func TestHealthOfAnInstance(t *testing.T) {
 				fc.entries[side] = append(fc.entries[side], tc.sc)
 			}
 
-			addr, summary, err := c.allocHealth("web", allocID)
+			h, err := c.healthOf("web", allocID)
 			if err != nil {
 				t.Fatal(err)
+			}
+			addr, summary := "", h.summary("web")
+			if h.healthy() {
+				addr = h.address()
 			}
 			if addr != tc.addr || summary != tc.summary {
 				t.Errorf("run sees address %q, health %q; want %q, %q", addr, summary, tc.addr, tc.summary)

@@ -8,7 +8,7 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
-	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/record"
 )
 
 // cluster is what Nomad lists in the tests of which jobs a NAME selects:
@@ -18,9 +18,9 @@ import (
 // svctl=1 in their meta), one of them with a deploy_name of canary.
 func cluster() []*nomad.JobListStub {
 	handmade := &nomad.JobListStub{ID: "canary-by-hand", Name: "canary-by-hand", Status: "running", SubmitTime: t0.UnixNano(),
-		Meta: map[string]string{run.MetaService: "web", run.MetaDeployName: "canary"}}
+		Meta: map[string]string{record.MetaService: "web", record.MetaDeployName: "canary"}}
 	notOurs := &nomad.JobListStub{ID: "batch", Name: "batch", Status: "running", SubmitTime: t0.UnixNano(),
-		Meta: map[string]string{run.MetaManaged: "0", run.MetaService: "batch", run.MetaDeployName: "handmade"}}
+		Meta: map[string]string{record.MetaManaged: "0", record.MetaService: "batch", record.MetaDeployName: "handmade"}}
 	return []*nomad.JobListStub{
 		svctlJob("web-canary-b", "web", "canary", "running", 3),
 		svctlJob("api-canary-a", "api", "canary", "pending", 2),

@@ -1,11 +1,6 @@
 package deploy
 
-import (
-	"fmt"
-	"sort"
-
-	consul "github.com/hashicorp/consul/api"
-)
+import ()
 
 // Row is one instance for `svctl ps`.
 type Row struct {
@@ -33,19 +28,15 @@ func (c *Client) Instances(service string) ([]Row, error) {
 	}
 	var rows []Row
 	for _, j := range jobs {
-		allocs, _, err := c.nomad.Jobs().Allocations(j.ID, false, nil)
+		allocs, err := c.liveAllocs(j.ID)
 		if err != nil {
-			return nil, fmt.Errorf("allocations of %s: %w", j.ID, err)
+			return nil, err
 		}
-		sort.Slice(allocs, func(i, k int) bool { return allocs[i].CreateIndex < allocs[k].CreateIndex })
 		for _, a := range allocs {
-			if a.DesiredStatus != "run" {
-				continue
-			}
 			r := Row{
 				Service: j.Service, Name: j.Name, JobID: j.ID, AllocID: a.ID, Node: a.NodeName,
 				Source: j.Source, Commit: j.Commit, SourceDir: j.SourceDir, Artifact: j.Artifact,
-				NomadStatus: a.ClientStatus, ConsulHealth: "unregistered",
+				NomadStatus: a.ClientStatus,
 			}
 			if err := c.fillHealth(&r); err != nil {
 				return nil, err
@@ -57,23 +48,10 @@ func (c *Client) Instances(service string) ([]Row, error) {
 }
 
 func (c *Client) fillHealth(r *Row) error {
-	app, err := c.entryFor(r.Service, r.AllocID)
+	h, err := c.healthOf(r.Service, r.AllocID)
 	if err != nil {
 		return err
 	}
-	side, err := c.entryFor(r.Service+"-sidecar-proxy", r.AllocID)
-	if err != nil {
-		return err
-	}
-	if app != nil {
-		r.ConsulHealth = app.Checks.AggregatedStatus()
-		r.Address = fmt.Sprintf("%s:%d", app.Service.Address, app.Service.Port)
-	}
-	if side != nil {
-		r.Address = fmt.Sprintf("%s:%d", side.Service.Address, side.Service.Port)
-		if s := side.Checks.AggregatedStatus(); s != consul.HealthPassing && r.ConsulHealth == consul.HealthPassing {
-			r.ConsulHealth = "sidecar " + s
-		}
-	}
+	r.ConsulHealth, r.Address = h.status(), h.address()
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
 
-	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/record"
 )
 
 // Instance is one running copy of a service, as svctl started it.
@@ -38,7 +38,7 @@ type HealthError struct {
 
 func (e *HealthError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "job %s, allocation %s: %s", e.JobID, run.ShortID(e.AllocID), e.Reason)
+	fmt.Fprintf(&b, "job %s, allocation %s: %s", e.JobID, record.ShortID(e.AllocID), e.Reason)
 	for _, ev := range e.Events {
 		fmt.Fprintf(&b, "\n    %s", ev)
 	}
@@ -63,21 +63,25 @@ func (c *Client) Parse(jobHCL string) (*nomad.Job, error) {
 	return job, nil
 }
 
-// Run submits a new job and follows it until its one instance is healthy in
-// Consul, printing progress. A job with the same ID must not exist: a run
-// never replaces or restarts what already runs. If the instance does not
-// become healthy within timeout, the job is stopped and purged and the error
-// (a *HealthError where a task ran) says why.
-func (c *Client) Run(ctx context.Context, jobHCL string, timeout time.Duration) (*Instance, error) {
+// Run submits the new job jobID, rendered as jobHCL, and follows it until
+// its one instance is healthy in Consul, printing progress. A job with the
+// same ID must not exist: a run never replaces or restarts what already
+// runs. If the instance does not become healthy within timeout, the job is
+// stopped and purged and the error (a *HealthError where a task ran) says
+// why.
+func (c *Client) Run(ctx context.Context, jobID, jobHCL string, timeout time.Duration) (*Instance, error) {
 	start := time.Now()
 	job, err := c.Parse(jobHCL)
 	if err != nil {
 		return nil, err
 	}
-	if job.ID == nil || len(job.TaskGroups) != 1 || len(job.TaskGroups[0].Services) == 0 {
-		return nil, errors.New("job must have an ID and exactly one group with a service")
+	if job.ID == nil || *job.ID != jobID {
+		return nil, fmt.Errorf("the rendered job is not named %s, the job ID svctl gave it as job_name: the pack's job must be named by job_name", jobID)
 	}
-	jobID, service := *job.ID, job.TaskGroups[0].Services[0].Name
+	if len(job.TaskGroups) != 1 || len(job.TaskGroups[0].Services) == 0 {
+		return nil, errors.New("job must have exactly one group with a service")
+	}
+	service := job.TaskGroups[0].Services[0].Name
 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("interrupted before submitting job %s; nothing was submitted", jobID)
@@ -105,7 +109,7 @@ func (c *Client) Run(ctx context.Context, jobHCL string, timeout time.Duration) 
 		return nil, err
 	}
 	inst := &Instance{JobID: jobID, AllocID: allocID, Service: service, Address: addr, Elapsed: time.Since(start)}
-	c.printf("==> %s: instance %s of %s is healthy in Consul at %s (%.1fs)\n", stamp(), run.ShortID(allocID), service, addr, inst.Elapsed.Seconds())
+	c.printf("==> %s: instance %s of %s is healthy in Consul at %s (%.1fs)\n", stamp(), record.ShortID(allocID), service, addr, inst.Elapsed.Seconds())
 	return inst, nil
 }
 
@@ -127,12 +131,12 @@ func (c *Client) follow(ctx context.Context, jobID, evalID, service string, time
 // followEval waits for the evaluation to finish and turns placement failures
 // into an error that says what was missing.
 func (c *Client) followEval(ctx context.Context, evalID string) error {
-	c.printf("    Monitoring evaluation %q\n", run.ShortID(evalID))
+	c.printf("    Monitoring evaluation %q\n", record.ShortID(evalID))
 	last := ""
 	for {
 		ev, _, err := c.nomad.Evaluations().Info(evalID, (&nomad.QueryOptions{}).WithContext(ctx))
 		if err != nil {
-			return fmt.Errorf("evaluation %s: %w", run.ShortID(evalID), err)
+			return fmt.Errorf("evaluation %s: %w", record.ShortID(evalID), err)
 		}
 		if ev.Status != last {
 			c.printf("    Evaluation status %q\n", ev.Status)
@@ -145,10 +149,10 @@ func (c *Client) followEval(ctx context.Context, evalID string) error {
 		case "complete":
 			return nil
 		case "failed", "canceled":
-			return fmt.Errorf("evaluation %s %s: %s", run.ShortID(evalID), ev.Status, ev.StatusDescription)
+			return fmt.Errorf("evaluation %s %s: %s", record.ShortID(evalID), ev.Status, ev.StatusDescription)
 		}
-		if err := sleep(ctx, c.poll()); err != nil {
-			return fmt.Errorf("waiting for evaluation %s: %w", run.ShortID(evalID), err)
+		if err := sleep(ctx, c.pollEvery()); err != nil {
+			return fmt.Errorf("waiting for evaluation %s: %w", record.ShortID(evalID), err)
 		}
 	}
 }
@@ -186,10 +190,10 @@ func (c *Client) waitAlloc(ctx context.Context, jobID string) (string, error) {
 		if len(allocs) > 0 {
 			sort.Slice(allocs, func(i, j int) bool { return allocs[i].CreateIndex > allocs[j].CreateIndex })
 			a := allocs[0]
-			c.printf("    Allocation %q created on node %q\n", run.ShortID(a.ID), a.NodeName)
+			c.printf("    Allocation %q created on node %q\n", record.ShortID(a.ID), a.NodeName)
 			return a.ID, nil
 		}
-		if err := sleep(ctx, c.poll()); err != nil {
+		if err := sleep(ctx, c.pollEvery()); err != nil {
 			return "", fmt.Errorf("waiting for an allocation: %w", err)
 		}
 	}
@@ -235,7 +239,7 @@ func (c *Client) followAlloc(ctx context.Context, jobID, allocID, service string
 			if ended := ctxEnded(ctx, lastHealth, fail); ended != nil {
 				return "", ended
 			}
-			return "", fmt.Errorf("allocation %s: %w", run.ShortID(allocID), err)
+			return "", fmt.Errorf("allocation %s: %w", record.ShortID(allocID), err)
 		}
 		alloc = a
 		c.printEvents(a, seen)
@@ -255,19 +259,19 @@ func (c *Client) followAlloc(ctx context.Context, jobID, allocID, service string
 			return "", fail("allocation " + a.ClientStatus)
 		}
 		if a.ClientStatus == "running" {
-			addr, health, err := c.allocHealth(service, allocID)
+			h, err := c.healthOf(service, allocID)
 			if err != nil {
 				return "", err
 			}
-			if health != lastHealth {
-				c.printf("    Consul: %s\n", health)
-				lastHealth = health
+			if summary := h.summary(service); summary != lastHealth {
+				c.printf("    Consul: %s\n", summary)
+				lastHealth = summary
 			}
-			if addr != "" {
-				return addr, nil
+			if h.healthy() {
+				return h.address(), nil
 			}
 		}
-		if err := sleep(ctx, c.poll()); err != nil {
+		if err := sleep(ctx, c.pollEvery()); err != nil {
 			return "", ctxEnded(ctx, lastHealth+c.failingChecks(service, allocID), fail)
 		}
 	}
@@ -347,38 +351,65 @@ func eventText(ev *nomad.TaskEvent) string {
 	return ev.Type + ": " + msg
 }
 
-// allocHealth reports the Consul health of the allocation's service instance
-// and of its sidecar. It returns the address to reach the instance once both
-// pass, and "" while they do not.
-func (c *Client) allocHealth(service, allocID string) (addr, summary string, err error) {
+// health is an instance's health in Consul: the entries Nomad registered
+// for its allocation, the service's and its sidecar's (nil: not
+// registered).
+type health struct{ app, side *consul.ServiceEntry }
+
+// healthOf reads the Consul health of the allocation's instance of service.
+func (c *Client) healthOf(service, allocID string) (health, error) {
 	app, err := c.entryFor(service, allocID)
 	if err != nil {
-		return "", "", err
+		return health{}, err
 	}
 	side, err := c.entryFor(service+"-sidecar-proxy", allocID)
 	if err != nil {
-		return "", "", err
+		return health{}, err
 	}
-	if app == nil {
-		return "", service + ": not registered yet", nil
+	return health{app, side}, nil
+}
+
+// address is where the instance is reached: its sidecar where it has one,
+// "" while it is not registered.
+func (h health) address() string {
+	switch {
+	case h.side != nil:
+		return fmt.Sprintf("%s:%d", h.side.Service.Address, h.side.Service.Port)
+	case h.app != nil:
+		return fmt.Sprintf("%s:%d", h.app.Service.Address, h.app.Service.Port)
 	}
-	appStatus := app.Checks.AggregatedStatus()
-	summary = fmt.Sprintf("%s %s", service, appStatus)
-	sideStatus := ""
-	if side != nil {
-		sideStatus = side.Checks.AggregatedStatus()
-		summary += fmt.Sprintf(", sidecar %s at %s:%d", sideStatus, side.Service.Address, side.Service.Port)
+	return ""
+}
+
+// status is the instance's health in one word, as ps shows it:
+// unregistered, the service's checks, or "sidecar S" when the service
+// passes and its sidecar does not.
+func (h health) status() string {
+	if h.app == nil {
+		return "unregistered"
 	}
-	if appStatus != consul.HealthPassing {
-		return "", summary, nil
-	}
-	if side != nil {
-		if sideStatus != consul.HealthPassing {
-			return "", summary, nil
+	s := h.app.Checks.AggregatedStatus()
+	if h.side != nil {
+		if side := h.side.Checks.AggregatedStatus(); side != consul.HealthPassing && s == consul.HealthPassing {
+			return "sidecar " + side
 		}
-		return fmt.Sprintf("%s:%d", side.Service.Address, side.Service.Port), summary, nil
 	}
-	return fmt.Sprintf("%s:%d", app.Service.Address, app.Service.Port), summary, nil
+	return s
+}
+
+// healthy reports whether the service and its sidecar pass their checks.
+func (h health) healthy() bool { return h.status() == consul.HealthPassing }
+
+// summary says it for a follow: "web passing, sidecar passing at 10.0.0.1:2000".
+func (h health) summary(service string) string {
+	if h.app == nil {
+		return service + ": not registered yet"
+	}
+	s := fmt.Sprintf("%s %s", service, h.app.Checks.AggregatedStatus())
+	if h.side != nil {
+		s += fmt.Sprintf(", sidecar %s at %s:%d", h.side.Checks.AggregatedStatus(), h.side.Service.Address, h.side.Service.Port)
+	}
+	return s
 }
 
 // entryFor finds the Consul catalog entry Nomad registered for an allocation:

@@ -11,13 +11,13 @@ import (
 	nomad "github.com/hashicorp/nomad/api"
 
 	"microwizard/internal/svctl/agents"
-	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/record"
 )
 
 // Job is one svctl-run job as Nomad lists it.
 type Job struct {
 	ID string
-	run.Record
+	record.Record
 	Status     string
 	SubmitTime time.Time
 }
@@ -31,7 +31,7 @@ func (c *Client) Jobs(service string) ([]Job, error) {
 	}
 	var out []Job
 	for _, s := range stubs {
-		rec, ok := run.ReadMeta(s.Meta)
+		rec, ok := record.Read(s.Meta)
 		if !ok || s.Status == "dead" {
 			continue
 		}
@@ -130,7 +130,7 @@ func (c *Client) waitStopped(ctx context.Context, jobID string) error {
 		for _, a := range allocs {
 			if terminal(a) {
 				if !reported[a.ID] {
-					c.printf("    Allocation %q %s\n", run.ShortID(a.ID), a.ClientStatus)
+					c.printf("    Allocation %q %s\n", record.ShortID(a.ID), a.ClientStatus)
 					reported[a.ID] = true
 				}
 				continue
@@ -140,7 +140,7 @@ func (c *Client) waitStopped(ctx context.Context, jobID string) error {
 		if live == 0 {
 			return nil
 		}
-		if err := sleep(ctx, c.poll()); err != nil {
+		if err := sleep(ctx, c.pollEvery()); err != nil {
 			return fmt.Errorf("waiting for %s to stop: %w", jobID, err)
 		}
 	}
@@ -185,17 +185,30 @@ func (c *Client) Allocations(name string) ([]*nomad.AllocationListStub, error) {
 	}
 	var out []*nomad.AllocationListStub
 	for _, j := range jobs {
-		allocs, _, err := c.nomad.Jobs().Allocations(j.ID, false, nil)
+		allocs, err := c.liveAllocs(j.ID)
 		if err != nil {
-			return nil, fmt.Errorf("allocations of %s: %w", j.ID, err)
+			return nil, err
 		}
-		for _, a := range allocs {
-			if a.DesiredStatus == "run" {
-				out = append(out, a)
-			}
-		}
+		out = append(out, allocs...)
 	}
 	return out, nil
+}
+
+// liveAllocs returns the allocations of a job that are desired to run,
+// oldest first.
+func (c *Client) liveAllocs(jobID string) ([]*nomad.AllocationListStub, error) {
+	allocs, _, err := c.nomad.Jobs().Allocations(jobID, false, nil)
+	if err != nil {
+		return nil, fmt.Errorf("allocations of %s: %w", jobID, err)
+	}
+	var live []*nomad.AllocationListStub
+	for _, a := range allocs {
+		if a.DesiredStatus == "run" {
+			live = append(live, a)
+		}
+	}
+	sort.Slice(live, func(i, k int) bool { return live[i].CreateIndex < live[k].CreateIndex })
+	return live, nil
 }
 
 // StopJob stops one job as Stop stops each of a name's: out of Consul

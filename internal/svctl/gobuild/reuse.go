@@ -169,3 +169,46 @@ func copyFile(src, dst string) error {
 	}
 	return out.Close()
 }
+
+// BuildOrReuse builds pkg from the tree at dir into out for p, or reuses a
+// build kept in the cache when nothing it is built from has changed (the
+// same Key). live says dir is the live working tree: it may change while it
+// builds, so the binary is kept only under the key of what it was built
+// from. It says what it did on progress, and a build it could not keep on
+// warn. Errors are as BuildFor's.
+func (c Cache) BuildOrReuse(ctx context.Context, dir, pkg, out string, p Platform, live bool, progress, warn io.Writer) (Result, error) {
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return Result{}, fmt.Errorf("create %s: %w", filepath.Dir(out), err)
+	}
+	start := time.Now()
+	// Without a key (the tree does not even list) the build says why.
+	key := ""
+	if in, err := FindInputs(ctx, dir, pkg); err == nil {
+		key, _ = in.Key(ctx, pkg, p)
+	}
+	if key != "" {
+		if ok, err := c.Reuse(key, out); err == nil && ok {
+			fmt.Fprintf(progress, "==> build: reused %s (nothing %s is built from has changed)\n", key[:12], pkg)
+			return Result{Binary: out, Duration: time.Since(start), Reused: true}, nil
+		}
+	}
+	fmt.Fprintf(progress, "==> building %s from %s\n", pkg, dir)
+	res, err := BuildFor(ctx, dir, pkg, out, p)
+	if err != nil {
+		return res, err
+	}
+	if key != "" && live {
+		if in, err := FindInputs(ctx, dir, pkg); err != nil {
+			key = ""
+		} else if after, _ := in.Key(ctx, pkg, p); after != key {
+			key = ""
+		}
+	}
+	if key != "" {
+		if err := c.Keep(key, res.Binary); err != nil {
+			fmt.Fprintf(warn, "svctl: %v (the next run builds again)\n", err)
+		}
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}

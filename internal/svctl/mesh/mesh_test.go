@@ -9,6 +9,7 @@ import (
 
 	consul "github.com/hashicorp/consul/api"
 
+	"microwizard/internal/consuldev"
 	"microwizard/internal/svctl/mesh"
 	"microwizard/internal/testenv/consultest"
 )
@@ -51,7 +52,7 @@ func TestUnknownProfileNamesTheKnownOnes(t *testing.T) {
 // it is by `consul config write`, the tool Consul users apply entries with.
 func TestEveryFileIsAPlainConfigEntry(t *testing.T) {
 	agent := consultest.Start(t)
-	bin, err := consultest.Binary()
+	bin, err := consuldev.Binary()
 	if err != nil {
 		t.Fatal(err)
 	}

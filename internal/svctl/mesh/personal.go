@@ -12,7 +12,7 @@ import (
 	consul "github.com/hashicorp/consul/api"
 
 	"microwizard/internal/personal"
-	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/record"
 )
 
 // Mode says who a version of a service serves.
@@ -63,7 +63,7 @@ func SubsetName(version string) string {
 // instanceFilter selects the instances of version: svctl writes the deploy
 // name in their Consul service meta.
 func instanceFilter(version string) string {
-	return fmt.Sprintf("Service.Meta.%s == %q", run.MetaDeployName, version)
+	return fmt.Sprintf("Service.Meta.%s == %q", record.MetaDeployName, version)
 }
 
 // sharedFilter selects every instance except those of the private versions.
@@ -71,7 +71,7 @@ func sharedFilter(vs Versions) string {
 	var parts []string
 	for _, v := range slices.Sorted(maps.Keys(vs)) {
 		if vs[v] == Private {
-			parts = append(parts, fmt.Sprintf("Service.Meta.%s != %q", run.MetaDeployName, v))
+			parts = append(parts, fmt.Sprintf("Service.Meta.%s != %q", record.MetaDeployName, v))
 		}
 	}
 	return strings.Join(parts, " and ")

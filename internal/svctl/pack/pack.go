@@ -81,7 +81,7 @@ func load(dir string) (*Pack, error) {
 	if p.Variables, err = loadVariables(filepath.Join(dir, variablesFile)); err != nil {
 		return nil, err
 	}
-	if p.Build, err = loadBuild(filepath.Join(dir, buildFile)); err != nil {
+	if p.Build, err = loadBuild(filepath.Join(dir, buildFile), p.Variables); err != nil {
 		return nil, err
 	}
 	readme, err := os.ReadFile(filepath.Join(dir, readmeFile))
@@ -155,4 +155,9 @@ func (p *Pack) variableNames() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// Declares reports whether the pack declares the variable name.
+func (p *Pack) Declares(name string) bool {
+	return slices.ContainsFunc(p.Variables, func(v *Variable) bool { return v.Name == name })
 }

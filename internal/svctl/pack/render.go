@@ -39,20 +39,6 @@ func (p *Pack) Render(values Values) (map[string]string, error) {
 	return out, nil
 }
 
-// RenderOutputs executes the pack's outputs.tpl with values, the text
-// nomad-pack shows after a deployment. It returns "" when the pack has no
-// outputs.tpl.
-func (p *Pack) RenderOutputs(values Values) (string, error) {
-	if !p.hasOutputs {
-		return "", nil
-	}
-	ctx, err := p.context(values)
-	if err != nil {
-		return "", err
-	}
-	return p.execute(outputsFile, ctx)
-}
-
 // context checks values against the pack's variables and builds the dot
 // passed to templates.
 func (p *Pack) context(values Values) (*renderContext, error) {

@@ -125,3 +125,17 @@ func TestRenderOutputs(t *testing.T) {
 		t.Errorf("RenderOutputs without outputs.tpl = %q, %v; want nothing", got, err)
 	}
 }
+
+// RenderOutputs executes the pack's outputs.tpl with values, the text
+// nomad-pack shows after a deployment. It returns "" when the pack has no
+// outputs.tpl.
+func (p *Pack) RenderOutputs(values Values) (string, error) {
+	if !p.hasOutputs {
+		return "", nil
+	}
+	ctx, err := p.context(values)
+	if err != nil {
+		return "", err
+	}
+	return p.execute(outputsFile, ctx)
+}

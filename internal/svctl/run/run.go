@@ -1,254 +1,317 @@
-// Package run is one `svctl run`: what the user asked for (SERVICE, NAME,
-// SOURCE and their --var values), checked once and never changed afterwards;
-// the pack variables svctl sets itself; the meta keys written into the job
-// and read back by `svctl ps` and `svctl stop`; the job ID; and the one job
-// the service's pack renders for the run.
+// Package run is `svctl run`, one pipeline over explicit stages, each a
+// call into the package named for it and each taking what the one before
+// returned:
 //
-// svctl, the mesh lab and the end-to-end tests all make their runs here, so
-// what a run is is said once.
+//	check input        request   (Check: SERVICE, NAME, SOURCE, --var; nothing touched)
+//	agents and target  target    (the nodes that can run it: local, or a cluster and the store)
+//	snapshot           snapshot  (SOURCE copied or exported into the run's directory)
+//	build              gobuild   (built, or an earlier identical build reused)
+//	publish            artifacts (for a cluster: the build, and the source if the pack asks)
+//	render             render    (the pack's one job, rendered once)
+//	submit and follow  deploy    (submitted under svctl's job ID, followed until healthy)
+//	report             Result    (what ran, where, and how long each stage took)
+//
+// `svctl watch` runs the same pipeline with one checked request, and a
+// fresh job ID for every try. A new stage goes in Run, as one call.
 package run
 
 import (
-	"crypto/rand"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
-	"path/filepath"
-	"slices"
+	"os"
 	"strings"
+	"time"
 
-	"microwizard/internal/svctl/pack"
+	"microwizard/internal/personal"
+	"microwizard/internal/svctl/artifacts"
+	"microwizard/internal/svctl/datadir"
+	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/env"
+	"microwizard/internal/svctl/gobuild"
+	"microwizard/internal/svctl/mesh"
+	"microwizard/internal/svctl/record"
+	"microwizard/internal/svctl/render"
+	"microwizard/internal/svctl/request"
 	"microwizard/internal/svctl/snapshot"
+	"microwizard/internal/svctl/target"
+	"microwizard/internal/svctl/versions"
 )
 
-// Meta keys svctl writes on every job it submits and on its service in
-// Consul (the pack's "meta" variable), and reads back to find, list and stop
-// what it ran.
-const (
-	MetaManaged    = "svctl" // "1" on every job svctl submits
-	MetaService    = "service"
-	MetaDeployName = "deploy_name"
-	MetaSource     = "source"
-	MetaCommit     = "commit"
-	MetaSourceDir  = "source_dir"
-	MetaArtifact   = "artifact" // the published binary's checksum; "" when not published
-)
-
-// Pack variables svctl sets itself for every run; --var cannot set them, or
-// the job would differ from what was asked for.
-const (
-	VarJobName    = "job_name"
-	VarDeployName = "deploy_name"
-	VarMeta       = "meta"
-	VarSourceDir  = "source_dir"
-	VarBinary     = "binary"
-	// Set when the run is published to an artifact store.
-	VarArtifactURL            = "artifact_url"
-	VarArtifactChecksum       = "artifact_checksum"
-	VarSourceArtifactURL      = "source_artifact_url"
-	VarSourceArtifactChecksum = "source_artifact_checksum"
-)
-
-// svctlVars lists them, for the check of the user's values.
-var svctlVars = []string{VarJobName, VarDeployName, VarMeta, VarSourceDir, VarBinary,
-	VarArtifactURL, VarArtifactChecksum, VarSourceArtifactURL, VarSourceArtifactChecksum}
-
-// Request is a checked run: made by NewRequest, read-only afterwards.
-type Request struct {
-	Service string          // the pack's name, e.g. lobsters-popularity
-	Name    string          // the deployment NAME, e.g. lobpop_v1
-	Source  snapshot.Source // SOURCE
-	JobID   string          // the Nomad job of this run: SERVICE-NAME-<6 random letters>
-	Pack    *pack.Pack
-
-	vars map[string]string // the user's --var values
+// Options are how a run goes, beside what it runs.
+type Options struct {
+	Timeout      time.Duration // for the instance to be healthy in Consul
+	Publish      bool          // publish even where the nodes are this machine
+	MaxUntracked int64         // the largest untracked file UNCOMMITTED_COPY takes, in bytes; 0: no limit
+	Private      bool          // routed only on the baggage member naming it
 }
 
-// InputError is a mistake in what the user asked for, found before anything
-// was touched.
-type InputError struct{ Msg string }
+// Output is where a run writes: its progress, and its warnings.
+type Output struct{ Progress, Warn io.Writer }
 
-func (e *InputError) Error() string { return e.Msg }
-
-// BadInput marks the error as the user's mistake (exit status 2).
-func (e *InputError) BadInput() bool { return true }
-
-// NewRequest checks a run of the service whose pack is p, named name, built
-// from source, with the user's pack variables vars: the name, the variables
-// svctl sets itself, and every value against the pack's variables and
-// templates. Every error is an *InputError, and nothing is touched.
-func NewRequest(p *pack.Pack, name string, source snapshot.Source, vars map[string]string) (*Request, error) {
-	if err := ValidateName(name); err != nil {
-		return nil, &InputError{err.Error()}
-	}
-	for _, k := range svctlVars {
-		if _, ok := vars[k]; ok {
-			return nil, &InputError{fmt.Sprintf("--var %s: svctl sets %s itself for every run", k, k)}
-		}
-	}
-	if p.Build == nil {
-		return nil, &InputError{fmt.Sprintf("pack %s has no build.hcl: svctl does not know what to build for it", p.Metadata.Pack.Name)}
-	}
-	r := &Request{
-		Service: p.Metadata.Pack.Name,
-		Name:    name,
-		Source:  source,
-		JobID:   p.Metadata.Pack.Name + "-" + name + "-" + randomLetters(6),
-		Pack:    p,
-		vars:    maps.Clone(vars),
-	}
-	// Render once with placeholders for what the run makes, so that a value
-	// only the templates refuse is found now too.
-	// (As published: whether it will be is known later, and only a published
-	// run may use every driver.)
-	placeholder := Artifact{URL: "https://placeholder/bin", Checksum: "sha256:placeholder"}
-	if _, err := r.Render(Built{SourceDir: "/placeholder/src", Binary: "/placeholder/bin", BinaryArtifact: placeholder, SourceArtifact: placeholder}, nil); err != nil {
-		return nil, &InputError{err.Error()}
-	}
-	return r, nil
+// Result is what a run started.
+type Result struct {
+	JobID    string
+	Instance *deploy.Instance
+	Took     Timings
 }
 
-// SourceText is SOURCE as the user typed it, "HEAD" when none was given.
-func (r *Request) SourceText() string {
-	if s := r.Source.String(); s != "" {
-		return s
-	}
-	return "HEAD"
+// Timings are how long the stages that take time took.
+type Timings struct {
+	Copy, Build, Publish, Healthy time.Duration
+	BuildReused                   bool
 }
 
-// Var returns the user's value of a pack variable, and whether one was given.
-func (r *Request) Var(name string) (string, bool) {
-	v, ok := r.vars[name]
-	return v, ok
-}
-
-// Built is what the steps before rendering made for a run. A run published
-// to an artifact store has Binary and SourceDir empty: its job names no
-// path of this machine, only where nodes fetch what they run.
-type Built struct {
-	SourceDir string // the snapshot the binary was built from
-	Commit    string // its commit, "" when unknown
-	Binary    string // the built service
-	// BinaryArtifact and SourceArtifact are the published binary and (for
-	// drivers that need it) the source archive.
-	BinaryArtifact, SourceArtifact Artifact
-}
-
-// Artifact is something published for the nodes: where they fetch it, and
-// its checksum in go-getter's form, sha256:HEX.
-type Artifact struct{ URL, Checksum string }
-
-// Meta is the meta a run writes on its job and its service.
-func (r *Request) Meta(b Built) map[string]string {
-	m := map[string]string{
-		MetaManaged:    "1",
-		MetaService:    r.Service,
-		MetaDeployName: r.Name,
-		MetaSource:     r.SourceText(),
-		MetaCommit:     b.Commit,
-		MetaSourceDir:  b.SourceDir,
+// Check is the first stage: it checks everything about a run that can be
+// checked without touching anything or asking an agent: SOURCE, the data
+// dir, SERVICE and its pack, whether SOURCE names a commit, NAME and the
+// --var values (see request.New).
+func Check(ctx context.Context, e *env.Env, service, name, typedSource string, vars map[string]string) (*request.Request, error) {
+	source, err := snapshot.ParseSource(typedSource)
+	if err != nil {
+		return nil, &request.InputError{Msg: err.Error()}
 	}
-	if b.BinaryArtifact.Checksum != "" {
-		m[MetaArtifact] = b.BinaryArtifact.Checksum
+	if _, err := e.Data(); err != nil {
+		return nil, &request.InputError{Msg: err.Error()}
 	}
-	return m
-}
-
-// Values are the pack variables for the run, each layer over the one before:
-// the pack's defaults, chosen (the values svctl picked for what the user left
-// open, such as the sidecar), the user's --var values, and svctl's own.
-func (r *Request) Values(b Built, chosen map[string]string) (pack.Values, error) {
-	over := maps.Clone(chosen)
-	if over == nil {
-		over = map[string]string{}
-	}
-	maps.Copy(over, r.vars)
-	over[VarJobName] = r.JobID
-	over[VarDeployName] = r.Name
-	over[VarSourceDir] = b.SourceDir
-	over[VarBinary] = b.Binary
-	if b.BinaryArtifact.URL != "" {
-		over[VarArtifactURL] = b.BinaryArtifact.URL
-		over[VarArtifactChecksum] = b.BinaryArtifact.Checksum
-	}
-	if b.SourceArtifact.URL != "" {
-		over[VarSourceArtifactURL] = b.SourceArtifact.URL
-		over[VarSourceArtifactChecksum] = b.SourceArtifact.Checksum
-	}
-	vals, err := r.Pack.Values(over)
+	p, err := e.Pack(service)
 	if err != nil {
 		return nil, err
 	}
-	// Meta goes in as a value, not as text to parse: it holds paths.
-	meta := map[string]any{}
-	for k, v := range r.Meta(b) {
-		meta[k] = v
+	root, err := e.Root()
+	if err != nil {
+		return nil, err
 	}
-	vals[VarMeta] = meta
-	return vals, nil
+	// An unknown ref is known now, before any agent is asked anything.
+	commit, err := snapshot.ResolveCommit(ctx, root, source)
+	if err != nil {
+		return nil, err
+	}
+	return request.New(p, name, source, commit, vars)
 }
 
-// Render renders the pack's one job for the run (see Values).
-func (r *Request) Render(b Built, chosen map[string]string) (string, error) {
-	vals, err := r.Values(b, chosen)
+// Run is one run of r: it adds one instance and leaves the others alone.
+// Bad input is refused before anything happens; a run that fails leaves
+// nothing behind.
+func Run(ctx context.Context, e *env.Env, r *request.Request, opts Options, out Output) (res Result, err error) {
+	// Agents and target: with the agents down nothing is copied or built.
+	store, err := artifacts.FromEnv()
 	if err != nil {
-		return "", err
+		return res, &request.InputError{Msg: err.Error()}
 	}
-	out, err := r.Pack.Render(vals)
+	nc, cc, err := e.Agents()
 	if err != nil {
-		return "", err
+		return res, err
 	}
-	var jobs []string
-	for name := range out {
-		if strings.HasSuffix(name, ".nomad") || strings.HasSuffix(name, ".nomad.hcl") {
-			jobs = append(jobs, name)
+	envoy, err := e.EnvoyDir()
+	if err != nil {
+		return res, err
+	}
+	d := deploy.New(nc, cc, out.Progress)
+	vs := versions.New(d, cc, envoy)
+	routed, err := checkMesh(vs, r, opts.Private)
+	if err != nil {
+		return res, err
+	}
+	tgt, chosen, err := choose(d, r, store, opts.Publish, out.Progress)
+	if err != nil {
+		return res, err
+	}
+	if tgt.Published() {
+		if err := tgt.Store.Check(ctx); err != nil {
+			return res, fmt.Errorf("%w; nothing was built or submitted", err)
 		}
 	}
-	if len(jobs) != 1 {
-		slices.Sort(jobs)
-		return "", fmt.Errorf("pack %s renders %d jobs (%s); svctl runs packs with exactly one", r.Service, len(jobs), strings.Join(jobs, ", "))
+
+	data, _ := e.Data() // checked by Check
+	if err := data.Ensure(); err != nil {
+		return res, err
 	}
-	return out[jobs[0]], nil
+	res.JobID = r.NewJobID()
+	dir := data.Run(res.JobID)
+	unlock, err := dir.Create(e.NomadAddr())
+	if err != nil {
+		return res, err
+	}
+	defer unlock()
+	// From here on the run makes things: a failure removes them all.
+	defer func() {
+		if err != nil {
+			_ = dir.Remove()
+		}
+	}()
+
+	root, _ := e.Root() // checked by Check
+	snap, err := snapshot.TakeLimited(ctx, root, r.Source, dir.Src(), opts.MaxUntracked)
+	if err != nil {
+		return res, err
+	}
+	reportSnapshot(out.Progress, snap)
+	res.Took.Copy = snap.Took
+
+	build, err := gobuild.Cache{Dir: data.Builds()}.BuildOrReuse(ctx, snap.Dir, r.Pack.Build.Package, dir.Binary(r.Service), tgt.Platform, snap.Kind == snapshot.Uncommitted, out.Progress, out.Warn)
+	var cerr *gobuild.CompileError
+	switch {
+	case errors.As(err, &cerr):
+		return res, fmt.Errorf("the source does not compile; nothing was submitted:\n%s", strings.TrimRight(cerr.Output, "\n"))
+	case err != nil:
+		return res, fmt.Errorf("%w; nothing was submitted", err)
+	}
+	res.Took.Build, res.Took.BuildReused = build.Duration, build.Reused
+
+	built := render.Built{SourceDir: snap.Dir, Commit: snap.Commit, Binary: build.Binary}
+	if tgt.Published() {
+		start := time.Now()
+		if built, err = publish(ctx, tgt.Store, r, dir, snap, build, out.Progress); err != nil {
+			return res, err
+		}
+		res.Took.Publish = time.Since(start)
+	}
+
+	job, err := render.Job(r.ForJob(res.JobID), built, chosen)
+	if err != nil {
+		return res, &request.InputError{Msg: err.Error()}
+	}
+	if err := os.WriteFile(dir.Job(), []byte(job), 0o600); err != nil { // it may hold a DSN
+		return res, fmt.Errorf("keep the rendered job: %w", err)
+	}
+	fmt.Fprintf(out.Progress, "==> rendered job: %s\n", dir.Job())
+
+	if opts.Private {
+		// Out of general rotation before its first instance is registered.
+		if err := vs.SetMode(r.Service, r.Name, mesh.Private); err != nil {
+			return res, fmt.Errorf("route %s privately: %w; nothing was submitted", r.Name, err)
+		}
+		fmt.Fprintf(out.Progress, "==> %s is private: routed only on the baggage member %s=%s\n", r.Name, personal.Member, r.Name)
+		if !routed {
+			defer func() {
+				if err != nil {
+					err = forgetIfGone(e, r, err)
+				}
+			}()
+		}
+	}
+
+	inst, err := d.Run(ctx, res.JobID, job, opts.Timeout)
+	var herr *deploy.HealthError
+	if errors.As(err, &herr) && herr.RefusedArtifact != "" && tgt.Published() {
+		// (RefusedArtifact is set only when Nomad's event named the URL.)
+		// The store held other bytes under the build's key: take them out,
+		// so that the next run uploads the build again.
+		if rerr := tgt.Store.Remove(context.WithoutCancel(ctx), herr.RefusedArtifact); rerr != nil {
+			return res, fmt.Errorf("%w\n(removing the refused object failed too: %v)", err, rerr)
+		}
+		return res, fmt.Errorf("%w\n==> removed the refused object from the store; run again to upload the build anew", err)
+	}
+	if err != nil {
+		return res, err
+	}
+	res.Instance = inst
+	res.Took.Healthy = inst.Elapsed
+	return res, nil
 }
 
-// Dir is the run's directory under svctl's data dir: its source copy, its
-// binary and its rendered job.
-func (r *Request) Dir(dataDir string) string { return filepath.Join(dataDir, "runs", r.JobID) }
-
-// Record is what a job's meta says of the run that submitted it.
-type Record struct {
-	Service, Name, Source, Commit, SourceDir, Artifact string
+// checkMesh is the mesh's part of the checks: a Connect service's mesh
+// config must be applied (without it Envoy would balance connections, not
+// requests), and the run's mode must match its version's. A service
+// outside the mesh has no private versions. It returns whether NAME had a
+// personal route before.
+func checkMesh(vs *versions.Versions, r *request.Request, private bool) (bool, error) {
+	if r.Pack.Build.Sidecar == nil {
+		if private {
+			return false, &request.InputError{Msg: fmt.Sprintf("--private: %s is not in the Connect mesh (its pack's build.hcl has no sidecar block), so nothing can route on baggage to it", r.Service)}
+		}
+		return false, nil
+	}
+	if err := vs.CheckApplied(r.Service); err != nil {
+		return false, err
+	}
+	return vs.CheckRun(r.Service, r.Name, private)
 }
 
-// ReadMeta reads a job's meta; ok is false for a job svctl did not submit.
-func ReadMeta(meta map[string]string) (rec Record, ok bool) {
-	if meta[MetaManaged] != "1" {
-		return Record{}, false
+// choose is the target stage: the nodes, the store, the sidecar, and the
+// pack variables they set.
+func choose(d *deploy.Client, r *request.Request, store *artifacts.Store, publish bool, progress io.Writer) (target.Target, map[string]string, error) {
+	nodes, err := d.Nodes()
+	if err != nil {
+		return target.Target{}, nil, err
 	}
-	return Record{
-		Service:   meta[MetaService],
-		Name:      meta[MetaDeployName],
-		Source:    meta[MetaSource],
-		Commit:    meta[MetaCommit],
-		SourceDir: meta[MetaSourceDir],
-		Artifact:  meta[MetaArtifact],
-	}, true
+	tgt, err := target.Choose(nodes, r, store, publish)
+	if err != nil {
+		return tgt, nil, err
+	}
+	fmt.Fprintf(progress, "==> %s\n", tgt.Why)
+	sidecar, err := target.Sidecar(tgt, r, progress)
+	if err != nil {
+		return tgt, nil, err
+	}
+	chosen := maps.Clone(tgt.Values)
+	maps.Copy(chosen, sidecar)
+	return tgt, chosen, nil
 }
 
-// ShortID is the first 8 characters of a Nomad ID or a commit, as Nomad's
-// CLI shows them.
-func ShortID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
+// publish is the publish stage: the build (and the source, where the pack
+// asks for it) in the store, and what the job names instead of this
+// machine's paths.
+func publish(ctx context.Context, store *artifacts.Store, r *request.Request, dir datadir.Run, snap snapshot.Snapshot, build gobuild.Result, progress io.Writer) (render.Built, error) {
+	built := render.Built{Commit: snap.Commit}
+	withSource, err := r.Pack.Build.PublishSource(r.Values())
+	if err != nil {
+		return built, &request.InputError{Msg: err.Error()}
 	}
-	return id
+	b := artifacts.Build{Binary: build.Binary, Service: r.Service}
+	if withSource {
+		b.SourceDir, b.Archive = snap.Dir, dir.SourceArchive()
+	}
+	bin, src, err := store.PublishBuild(ctx, b, progress)
+	if err != nil {
+		return built, fmt.Errorf("%w; nothing was submitted", err)
+	}
+	built.BinaryArtifact = render.Artifact{URL: bin.URL, Checksum: bin.Checksum()}
+	if withSource {
+		built.SourceArtifact = render.Artifact{URL: src.URL, Checksum: src.Checksum()}
+	}
+	return built, nil
 }
 
-func randomLetters(n int) string {
-	const letters = "abcdefghijklmnopqrstuvwxyz"
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = letters[int(b[i])%len(letters)]
+// forgetIfGone takes away the personal route a failed private run gave a
+// new version, once no instance of it is left: such a route would be
+// harmless (it falls back to the shared versions) but is not left behind.
+func forgetIfGone(e *env.Env, r *request.Request, runErr error) error {
+	// After Ctrl-C too: clients that outlive the command by the grace.
+	nc, cc, err := e.Grace()
+	if err != nil {
+		return runErr
 	}
-	return string(b)
+	envoy, _ := e.EnvoyDir()
+	if _, err := versions.New(deploy.New(nc, cc, nil), cc, envoy).ForgetIfGone(r.Service, r.Name); err != nil {
+		return fmt.Errorf("%w\n(%v)", runErr, err)
+	}
+	return runErr
+}
+
+// reportSnapshot says what the snapshot stage took.
+func reportSnapshot(w io.Writer, snap snapshot.Snapshot) {
+	switch snap.Kind {
+	case snapshot.UncommittedCopy:
+		dirty := ""
+		if snap.Dirty {
+			dirty = ", with uncommitted changes"
+		}
+		fmt.Fprintf(w, "==> copied the working tree (%d files, %s%s) to %s\n", snap.Files, CommitText(snap.Commit), dirty, snap.Dir)
+	case snapshot.Uncommitted:
+		fmt.Fprintf(w, "==> using the live working tree %s (no copy)\n", snap.Dir)
+	default:
+		fmt.Fprintf(w, "==> exported commit %s (%d files) to %s\n", CommitText(snap.Commit), snap.Files, snap.Dir)
+	}
+}
+
+// CommitText is a commit as svctl shows it.
+func CommitText(c string) string {
+	if c == "" {
+		return "no commit"
+	}
+	return record.ShortID(c)
 }

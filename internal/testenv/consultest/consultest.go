@@ -1,3 +1,6 @@
+// Package consultest gives a test a real Consul dev agent (consuldev's),
+// without Nomad, and stops it when the test ends. When there is no consul
+// binary the test is skipped with the reason, except under CI.
 package consultest
 
 import (
@@ -5,15 +8,16 @@ import (
 	"errors"
 	"testing"
 
+	"microwizard/internal/consuldev"
 	"microwizard/internal/testenv"
 )
 
-// Start runs a dev agent for a test (see StartAgent) and stops it at the end
-// of the test. Without a consul binary the test skips (fails under CI).
-func Start(tb testing.TB) *Agent {
+// Start runs a dev agent for a test (see consuldev.Start) and stops it at the
+// end of the test. Without a consul binary the test skips (fails under CI).
+func Start(tb testing.TB) *consuldev.Agent {
 	tb.Helper()
-	a, err := StartAgent(context.Background())
-	if errors.Is(err, ErrNoBinary) {
+	a, err := consuldev.Start(context.Background())
+	if errors.Is(err, consuldev.ErrNoBinary) {
 		testenv.Missing(tb, "consultest: "+err.Error())
 	}
 	if err != nil {

@@ -3,8 +3,8 @@
 // or a private server of the test's own that it may stop and start again
 // (StartServer).
 //
-// The server is reached with the admin DSN in LOBSTERS_TEST_ADMIN_DSN, by default
-// root over the local unix socket (what `just db` and .ci/run start). When no
+// The server is reached with the admin DSN of package admindsn
+// (LOBSTERS_TEST_ADMIN_DSN, by default root over the local unix socket). When no
 // server answers, tests skip with the reason, except under CI (CI=true), where a
 // missing database is a failure: CI installs and starts one.
 package mariadbtest
@@ -15,7 +15,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -23,20 +22,10 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"microwizard/internal/admindsn"
 	"microwizard/internal/testenv"
 	"microwizard/lobsters/schema"
 )
-
-// DefaultAdminDSN reaches a local server as root over its unix socket.
-const DefaultAdminDSN = "root@unix(/run/mysqld/mysqld.sock)/"
-
-// AdminDSN returns the DSN tests use to create and drop their databases.
-func AdminDSN() string {
-	if v := os.Getenv("LOBSTERS_TEST_ADMIN_DSN"); v != "" {
-		return v
-	}
-	return DefaultAdminDSN
-}
 
 // DB is a test's own database.
 type DB struct {
@@ -54,13 +43,13 @@ func New(tb testing.TB) *DB {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	admin, err := sql.Open("mysql", AdminDSN())
+	admin, err := sql.Open("mysql", admindsn.FromEnv())
 	if err != nil {
 		tb.Fatalf("mariadbtest: admin DSN: %v", err)
 	}
 	defer admin.Close()
 	if err := admin.PingContext(ctx); err != nil {
-		testenv.Missing(tb, fmt.Sprintf("mariamariadbtest: no MariaDB/MySQL at %q (%v); start one with `just db` or set LOBSTERS_TEST_ADMIN_DSN", AdminDSN(), err))
+		testenv.Missing(tb, fmt.Sprintf("mariadbtest: no MariaDB/MySQL at %q (%v); start one with `just db` or set LOBSTERS_TEST_ADMIN_DSN", admindsn.FromEnv(), err))
 	}
 
 	var rnd [4]byte
@@ -74,7 +63,7 @@ func New(tb testing.TB) *DB {
 		tb.Fatalf("mariadbtest: create database %s: %v", name, err)
 	}
 
-	cfg, err := mysql.ParseDSN(AdminDSN())
+	cfg, err := mysql.ParseDSN(admindsn.FromEnv())
 	if err != nil {
 		tb.Fatalf("mariadbtest: parse admin DSN: %v", err)
 	}
@@ -89,7 +78,7 @@ func New(tb testing.TB) *DB {
 		db.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		a, err := sql.Open("mysql", AdminDSN())
+		a, err := sql.Open("mysql", admindsn.FromEnv())
 		if err != nil {
 			tb.Errorf("mariadbtest: drop %s: %v", name, err)
 			return

@@ -18,8 +18,9 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
+	"microwizard/internal/consuldev"
+	"microwizard/internal/freeport"
 	"microwizard/internal/testenv"
-	"microwizard/internal/testenv/consultest"
 )
 
 // Agent is a running Nomad dev agent.
@@ -59,13 +60,13 @@ func requirements() string {
 }
 
 // Start runs a dev agent wired to the Consul agent c. repoRoot holds nomad.hcl.
-func Start(tb testing.TB, repoRoot string, c *consultest.Agent) *Agent {
+func Start(tb testing.TB, repoRoot string, c *consuldev.Agent) *Agent {
 	tb.Helper()
 	Require(tb, "nomadtest")
 	if err := ensureBridge(); err != nil {
 		tb.Fatalf("nomadtest: %v", err)
 	}
-	ports, err := testenv.FreePorts(3)
+	ports, err := freeport.Ports(3)
 	if err != nil {
 		tb.Fatalf("nomadtest: %v", err)
 	}
@@ -93,7 +94,7 @@ consul {
 	cmd := exec.CommandContext(ctx, "nomad", "agent", "-dev",
 		"-config", filepath.Join(repoRoot, "nomad.hcl"), "-config", overridePath,
 		"-data-dir", filepath.Join(dataDir, "d"))
-	cmd.Env = testenv.WithoutConsulEnv(os.Environ())
+	cmd.Env = consuldev.WithoutConsulEnv(os.Environ())
 	log := &testenv.Log{}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.WaitDelay = 10 * time.Second

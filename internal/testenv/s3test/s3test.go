@@ -29,6 +29,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"microwizard/internal/freeport"
 	"microwizard/internal/testenv"
 )
 
@@ -106,7 +107,7 @@ func StartServer(ctx context.Context) (*Server, error) {
 }
 
 func start(ctx context.Context, bin string) (*Server, error) {
-	ports, err := testenv.FreePorts(10)
+	ports, err := freeport.Ports(10)
 	if err != nil {
 		return nil, err
 	}

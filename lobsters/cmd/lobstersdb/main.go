@@ -24,12 +24,13 @@ import (
 
 	_ "github.com/go-sql-driver/mysql"
 
+	"microwizard/internal/demodb"
 	"microwizard/lobsters/schema"
 	"microwizard/lobsters/seed"
 )
 
 // defaultDSN is the demo's database on the local server.
-const defaultDSN = "lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true"
+const defaultDSN = demodb.DSN
 
 const usage = `usage:
   lobstersdb migrate [-dsn DSN]

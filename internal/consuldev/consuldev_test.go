@@ -1,4 +1,4 @@
-package consultest_test
+package consuldev_test
 
 import (
 	"errors"
@@ -8,8 +8,8 @@ import (
 	"microwizard/internal/testenv/consultest"
 )
 
-// TestStartStop starts an agent, uses it, and checks that Stop leaves no
-// process behind.
+// TestStartStop starts an agent (through consultest, which skips without a
+// consul binary), uses it, and checks that Stop leaves no process behind.
 func TestStartStop(t *testing.T) {
 	a := consultest.Start(t)
 	pid := a.PID()

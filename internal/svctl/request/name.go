@@ -1,4 +1,4 @@
-package run
+package request
 
 // A deployment name is what a user types after the service in
 // `svctl run SERVICE NAME`; it ends up in Nomad job names, Consul tags, file
@@ -19,11 +19,6 @@ const (
 	MinNameLen = 3
 	MaxNameLen = 40
 )
-
-// NamePattern is the regular expression every valid name matches in full.
-// ValidateName does not use it (it explains failures character by character);
-// it is here for documentation and tests.
-const NamePattern = `^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$`
 
 // allowed is the user-facing description of the rule, appended to every error.
 const allowed = "use 3 to 40 characters: ASCII letters, digits, '_' and '-', starting with a letter or digit"

@@ -1,4 +1,7 @@
-package mariadbtest
+// Package dbforward puts a cuttable loopback forwarder between a program and
+// its MySQL/MariaDB database, so that one program's database can be cut and
+// restored while the others keep theirs.
+package dbforward
 
 import (
 	"fmt"
@@ -9,10 +12,9 @@ import (
 	"github.com/go-sql-driver/mysql"
 )
 
-// Forwarder is a fault a test can inject between a program and its
-// database. It forwards TCP connections from a loopback port to the database
-// (over TCP or its unix socket), so that one instance's database can be cut
-// while the others keep theirs.
+// Forwarder forwards TCP connections from a loopback port to a database
+// (over TCP or its unix socket) until it is cut: a fault a test or the mesh
+// lab injects between one program and its database.
 type Forwarder struct {
 	ln            net.Listener
 	network, addr string // the database
@@ -23,9 +25,9 @@ type Forwarder struct {
 	wg    sync.WaitGroup
 }
 
-// NewForwarder starts a forwarder to the database of dsn and returns it
-// with the DSN that reaches the same database through it.
-func NewForwarder(dsn string) (*Forwarder, string, error) {
+// New starts a forwarder to the database of dsn (a go-sql-driver/mysql DSN)
+// and returns it with the DSN that reaches the same database through it.
+func New(dsn string) (*Forwarder, string, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		return nil, "", fmt.Errorf("database forwarder: DSN: %w", err)

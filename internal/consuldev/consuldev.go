@@ -1,14 +1,13 @@
-// Package consultest starts a real Consul dev agent on free loopback ports and
-// stops it: the Consul of tests (Start) and of the mesh lab (StartAgent),
-// without Nomad.
+// Package consuldev starts a Consul dev agent on free loopback ports and
+// stops it: the Consul of the mesh lab and, through consultest, of tests.
 //
 // The agent is the `consul` binary on PATH (scripts/setup builds v1.14.0). It
 // runs with Connect enabled and without its gRPC TLS port (grpc_tls = -1):
-// Envoy 1.40 refuses the bootstrap Consul 1.14 writes for that port. When
-// there is none a test is skipped with the reason, except under CI.
-package consultest
+// Envoy 1.40 refuses the bootstrap Consul 1.14 writes for that port.
+package consuldev
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,12 +15,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	consul "github.com/hashicorp/consul/api"
 
-	"microwizard/internal/testenv"
+	"microwizard/internal/freeport"
 )
 
 // How long Start waits for a leader, and Stop for the agent to leave.
@@ -31,7 +32,7 @@ const (
 	startTries   = 3 // free ports can be taken between finding and binding them
 )
 
-// ErrNoBinary is returned by Binary and StartAgent when there is no consul on PATH.
+// ErrNoBinary is returned by Binary and Start when there is no consul on PATH.
 var ErrNoBinary = errors.New("no consul on PATH: run scripts/setup (it builds Consul v1.14.0) or `just test`, which puts it on PATH")
 
 // Agent is a running dev agent.
@@ -42,7 +43,7 @@ type Agent struct {
 
 	cmd  *exec.Cmd
 	dir  string
-	log  *testenv.Log
+	log  *output
 	done chan struct{} // closed when the process has exited
 }
 
@@ -55,10 +56,10 @@ func Binary() (string, error) {
 	return p, nil
 }
 
-// StartAgent runs `consul agent -dev` on free loopback ports and returns once
+// Start runs `consul agent -dev` on free loopback ports and returns once
 // the agent has a leader and a Connect CA. The agent runs until Stop, which
 // the caller must call; ctx bounds only the start.
-func StartAgent(ctx context.Context) (*Agent, error) {
+func Start(ctx context.Context) (*Agent, error) {
 	bin, err := Binary()
 	if err != nil {
 		return nil, err
@@ -82,11 +83,11 @@ func StartAgent(ctx context.Context) (*Agent, error) {
 var errExited = errors.New("consul exited during start")
 
 func start(ctx context.Context, bin string) (*Agent, error) {
-	ports, err := testenv.FreePorts(6)
+	ports, err := freeport.Ports(6)
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "consultest-")
+	dir, err := os.MkdirTemp("", "consuldev-")
 	if err != nil {
 		return nil, fmt.Errorf("make config dir: %w", err)
 	}
@@ -99,11 +100,11 @@ func start(ctx context.Context, bin string) (*Agent, error) {
 		HTTPAddr: "127.0.0.1:" + strconv.Itoa(ports[0]),
 		GRPCAddr: "127.0.0.1:" + strconv.Itoa(ports[1]),
 		dir:      dir,
-		log:      &testenv.Log{},
+		log:      &output{},
 		done:     make(chan struct{}),
 	}
 	a.cmd = exec.Command(bin, "agent", "-dev", "-config-file", cfgPath)
-	a.cmd.Env = testenv.WithoutConsulEnv(os.Environ())
+	a.cmd.Env = WithoutConsulEnv(os.Environ())
 	a.cmd.Stdout, a.cmd.Stderr = a.log, a.log
 	// Should this process die without calling Stop, the agent goes too.
 	a.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -204,4 +205,35 @@ func (a *Agent) Log() string { return a.log.String() }
 // 127.0.0.1 is their own namespace's, instead of its gRPC socket.
 func (a *Agent) Env() []string {
 	return []string{"CONSUL_HTTP_ADDR=http://" + a.HTTPAddr}
+}
+
+// WithoutConsulEnv drops CONSUL_* variables from env. An agent started with
+// them would point its own CLI machinery elsewhere, and a Nomad agent hands
+// them to raw_exec sidecars, whose 127.0.0.1 is their own namespace's.
+func WithoutConsulEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "CONSUL_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// output collects the agent's output; it is safe for concurrent use.
+type output struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
 }

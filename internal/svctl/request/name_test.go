@@ -1,4 +1,4 @@
-package run
+package request
 
 import (
 	"fmt"
@@ -8,6 +8,11 @@ import (
 	"strings"
 	"testing"
 )
+
+// NamePattern is the regular expression every valid name matches in full.
+// ValidateName does not use it (it explains failures character by character):
+// the tests check the two agree.
+const NamePattern = `^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$`
 
 var namePattern = regexp.MustCompile(NamePattern)
 

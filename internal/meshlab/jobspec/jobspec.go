@@ -1,8 +1,18 @@
-// Package jobspec reads a Nomad job written in HCL2, as jobs/ and rendered
-// packs hold them, without a Nomad agent: svctl checks what it is about to
-// submit with it, and the mesh lab runs what it reads. It reads the parts of
-// a job svctl and the lab use; Nomad's own parser stays the judge of the
-// whole job at submit time.
+// Package jobspec is the mesh lab's stand-in for Nomad's job parser: the lab
+// runs jobs without Nomad, so it reads them itself. It reads a job written in
+// HCL2, as jobs/ and the rendered packs hold them, into the parts of a
+// nomad.Job the lab runs (groups, ports, services with their checks and
+// Connect sidecars, tasks), with var.* evaluated as `nomad job run -var`
+// does; the rest of the job is left alone. svctl does not use it: Nomad
+// parses what svctl submits.
+//
+// It is checked against real Nomad by e2e's TestLabRegistersAsNomadDoes,
+// which runs the rendered pack (with svctl) and the monolith's job on a
+// Nomad dev agent, reads the same two files with this package, and compares
+// the Consul registration the lab derives from them (meshlab.Registration)
+// with what Nomad registered. meshlab's registration tests read the same
+// jobs without Nomad and check what Consul 1.14's API does not return to that
+// comparison, such as check intervals, against the pack and the job files.
 package jobspec
 
 import (
@@ -484,8 +494,8 @@ func ReadFile(path string, vars map[string]string) (*nomad.Job, error) {
 	return Parse(path, src, vars)
 }
 
-// OnlyGroup returns the job's one group and that group's one task: svctl's
-// jobs and the lab's have exactly one of each.
+// OnlyGroup returns the job's one group and that group's one task: the jobs
+// the lab runs (the pack's and the monolith's) have exactly one of each.
 func OnlyGroup(job *nomad.Job) (*nomad.TaskGroup, *nomad.Task, error) {
 	if len(job.TaskGroups) != 1 || len(job.TaskGroups[0].Tasks) != 1 {
 		return nil, nil, fmt.Errorf("job %s: want one group with one task", *job.ID)

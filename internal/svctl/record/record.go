@@ -1,0 +1,61 @@
+// Package record is what svctl writes on every job it submits and on its
+// service in Consul, and reads back to find, list and stop what it ran: the
+// meta keys, and the record they make.
+package record
+
+// Meta keys svctl writes on every job it submits and on its service in
+// Consul (the pack's "meta" variable), and reads back.
+const (
+	MetaManaged    = "svctl" // "1" on every job svctl submits
+	MetaService    = "service"
+	MetaDeployName = "deploy_name"
+	MetaSource     = "source"
+	MetaCommit     = "commit"
+	MetaSourceDir  = "source_dir"
+	MetaArtifact   = "artifact" // the published binary's checksum; "" when not published
+)
+
+// Record is what a job's meta says of the run that submitted it.
+type Record struct {
+	Service, Name, Source, Commit, SourceDir, Artifact string
+}
+
+// Meta is the meta that records r, as a run writes it.
+func (r Record) Meta() map[string]string {
+	m := map[string]string{
+		MetaManaged:    "1",
+		MetaService:    r.Service,
+		MetaDeployName: r.Name,
+		MetaSource:     r.Source,
+		MetaCommit:     r.Commit,
+		MetaSourceDir:  r.SourceDir,
+	}
+	if r.Artifact != "" {
+		m[MetaArtifact] = r.Artifact
+	}
+	return m
+}
+
+// Read reads a job's meta; ok is false for a job svctl did not submit.
+func Read(meta map[string]string) (rec Record, ok bool) {
+	if meta[MetaManaged] != "1" {
+		return Record{}, false
+	}
+	return Record{
+		Service:   meta[MetaService],
+		Name:      meta[MetaDeployName],
+		Source:    meta[MetaSource],
+		Commit:    meta[MetaCommit],
+		SourceDir: meta[MetaSourceDir],
+		Artifact:  meta[MetaArtifact],
+	}, true
+}
+
+// ShortID is the first 8 characters of a Nomad ID or a commit, as Nomad's
+// CLI shows them.
+func ShortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}

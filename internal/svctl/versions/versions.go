@@ -1,0 +1,180 @@
+// Package versions keeps a service's versions and their personal routes in
+// step: whether NAME still has instances and in what mode the mesh routes
+// it, the checks a run, promote and demote make of it, and the route that
+// goes with a version's last instance. It asks Nomad (package deploy) what
+// runs and Consul (package mesh) how it is routed.
+package versions
+
+import (
+	"errors"
+	"fmt"
+
+	consul "github.com/hashicorp/consul/api"
+
+	"microwizard/internal/personal"
+	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/mesh"
+	"microwizard/internal/svctl/request"
+)
+
+// Versions are the versions of the services on one cluster.
+type Versions struct {
+	d     *deploy.Client
+	cc    *consul.Client
+	envoy string // the folder of the mesh's config entries
+}
+
+// New returns the versions of the cluster of d and cc, whose routes are
+// rebuilt from the config entries in envoyDir.
+func New(d *deploy.Client, cc *consul.Client, envoyDir string) *Versions {
+	return &Versions{d: d, cc: cc, envoy: envoyDir}
+}
+
+// errNoEnvoy: the routes are rebuilt from the envoy/ folder of a checkout.
+var errNoEnvoy = errors.New("the mesh's config entries (envoy/) are read from a checkout of the repository")
+
+// forget removes name's personal route.
+func (v *Versions) forget(service, name string) error {
+	if v.envoy == "" {
+		return errNoEnvoy
+	}
+	return mesh.Forget(v.cc, v.envoy, service, name)
+}
+
+// state is what a check needs of service: its routes, and its live jobs.
+type state struct {
+	routes mesh.Versions
+	jobs   []deploy.Job
+}
+
+func (v *Versions) state(service string) (state, error) {
+	routes, _, err := mesh.ReadVersions(v.cc, service)
+	if err != nil {
+		return state{}, err
+	}
+	jobs, err := v.d.Jobs(service)
+	if err != nil {
+		return state{}, err
+	}
+	return state{routes, jobs}, nil
+}
+
+// running counts the live jobs (instances) of name.
+func (s state) running(name string) int {
+	n := 0
+	for _, j := range s.jobs {
+		if j.Name == name {
+			n++
+		}
+	}
+	return n
+}
+
+// CheckRun refuses a run whose mode does not match its version's: a plain
+// run of a private version, or a private run of a version that already
+// serves everyone. It returns whether name had a route before. A route
+// left by a private version with no instance (stopped in Nomad, a stop cut
+// short) goes: nothing is left to protect.
+func (v *Versions) CheckRun(service, name string, private bool) (routed bool, err error) {
+	s, err := v.state(service)
+	if err != nil {
+		return false, err
+	}
+	_, routed = s.routes[name]
+	running := s.running(name)
+	switch mode := s.routes.Mode(name); {
+	case !private && mode == mesh.Private && running == 0:
+		if err := v.forget(service, name); err != nil {
+			return false, err
+		}
+		return false, nil
+	case !private && mode == mesh.Private:
+		return routed, &request.InputError{Msg: fmt.Sprintf("%s is private: run it with --private, or `svctl promote %s` first", name, name)}
+	case private && mode == mesh.Shared && running > 0:
+		return routed, &request.InputError{Msg: fmt.Sprintf("%s already serves everyone (%d instance(s)): `svctl demote %s` first, or choose another name", name, running, name)}
+	}
+	return routed, nil
+}
+
+// CheckSharedLeft refuses to take name out of general rotation when no
+// other version would serve everyone: every plain request would fail.
+func (v *Versions) CheckSharedLeft(service, name string) error {
+	s, err := v.state(service)
+	if err != nil {
+		return err
+	}
+	for _, j := range s.jobs {
+		if j.Name != name && s.routes.Mode(j.Name) == mesh.Shared {
+			return nil
+		}
+	}
+	return &request.InputError{Msg: fmt.Sprintf("%s is the only version of %s serving everyone: made private, it would leave plain requests no instance; run a shared version first", name, service)}
+}
+
+// CheckApplied refuses a run of service without its mesh config in Consul:
+// without it Envoy balances TCP connections, not requests.
+func (v *Versions) CheckApplied(service string) error { return mesh.CheckApplied(v.cc, service) }
+
+// SetMode routes name of service in mode, live.
+func (v *Versions) SetMode(service, name string, mode mesh.Mode) error {
+	if v.envoy == "" {
+		return errNoEnvoy
+	}
+	return mesh.SetMode(v.cc, v.envoy, service, name, mode)
+}
+
+// ForgetIfGone removes the personal route of name once its last instance
+// is gone (requests naming it have already fallen back to the shared
+// versions), and reports whether it did.
+func (v *Versions) ForgetIfGone(service, name string) (bool, error) {
+	s, err := v.state(service)
+	if err != nil {
+		return false, err
+	}
+	if _, routed := s.routes[name]; !routed || s.running(name) > 0 {
+		return false, nil
+	}
+	if err := v.forget(service, name); err != nil {
+		return false, fmt.Errorf("remove the personal route of %s: %w", name, err)
+	}
+	return true, nil
+}
+
+// ServiceOf returns the service whose instances are named name.
+func (v *Versions) ServiceOf(name string) (string, error) {
+	jobs, err := v.d.Named(name)
+	if err != nil {
+		return "", err
+	}
+	for _, j := range jobs[1:] {
+		if j.Service != jobs[0].Service {
+			return "", fmt.Errorf("instances of several services are named %q: stop all but one", name)
+		}
+	}
+	return jobs[0].Service, nil
+}
+
+// Modes sets each row's mode: shared or private, as the mesh routes it.
+func (v *Versions) Modes(rows []deploy.Row) error {
+	modes := map[string]mesh.Versions{}
+	for k, r := range rows {
+		vs, ok := modes[r.Service]
+		if !ok {
+			var err error
+			if vs, _, err = mesh.ReadVersions(v.cc, r.Service); err != nil {
+				return err
+			}
+			modes[r.Service] = vs
+		}
+		rows[k].Mode = string(vs.Mode(r.Name))
+	}
+	return nil
+}
+
+// ModeText says who a version in mode serves.
+func ModeText(name string, mode mesh.Mode) string {
+	if mode == mesh.Private {
+		return fmt.Sprintf("only requests with the baggage member %s=%s reach it (in a browser: any page with ?%s=%s)", personal.Member, name, personal.Member, name)
+	}
+	return "it is in general rotation"
+}

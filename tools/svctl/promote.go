@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/env"
+	"microwizard/internal/svctl/mesh"
+	"microwizard/internal/svctl/request"
+	"microwizard/internal/svctl/versions"
+)
+
+var promoteCommand = &command{
+	name:     "promote",
+	args:     "NAME",
+	synopsis: "put the private version NAME in general rotation, live",
+	help: `
+Makes NAME shared: from now on any request may reach its instances, as
+those of the other versions. Requests whose baggage names NAME still reach
+only NAME. Takes effect live, with no failed request; nothing is restarted.`,
+	minArgs: 1,
+	maxArgs: 1,
+	setup: func(fs *flag.FlagSet) action {
+		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {
+			return setMode(e, pos[0], mesh.Shared, out)
+		}
+	},
+}
+
+var demoteCommand = &command{
+	name:     "demote",
+	args:     "NAME",
+	synopsis: "take NAME out of general rotation without stopping it",
+	help: `
+Makes NAME private: from now on only requests whose baggage header has the
+member svctl-version=NAME reach its instances (in a browser: open any page
+with ?svctl-version=NAME). Everything else goes to the shared versions.
+Takes effect live, with no failed request; nothing is restarted.`,
+	minArgs: 1,
+	maxArgs: 1,
+	setup: func(fs *flag.FlagSet) action {
+		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {
+			return setMode(e, pos[0], mesh.Private, out)
+		}
+	},
+}
+
+// setMode is promote and demote: NAME must have instances.
+func setMode(e *env.Env, name string, mode mesh.Mode, out streams) error {
+	if err := request.ValidateName(name); err != nil {
+		return usageError{err.Error()}
+	}
+	envoy, err := e.EnvoyDir()
+	if err != nil {
+		return err
+	}
+	nc, cc, err := e.Agents()
+	if err != nil {
+		return err
+	}
+	vs := versions.New(deploy.New(nc, cc, nil), cc, envoy)
+	service, err := vs.ServiceOf(name)
+	if err != nil {
+		return err
+	}
+	if mode == mesh.Private {
+		if err := vs.CheckSharedLeft(service, name); err != nil {
+			return err
+		}
+	}
+	if err := vs.SetMode(service, name, mode); err != nil {
+		return err
+	}
+	fmt.Fprintf(out.stdout, "%s %s is %s: %s\n", service, name, mode, versions.ModeText(name, mode))
+	return nil
+}
