@@ -10,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/internal/testenv"
-
+	"microwizard/internal/proclog"
 	"microwizard/lobsters/seed"
 )
 
@@ -24,7 +23,7 @@ func TestInterruptedRunLeavesNothing(t *testing.T) {
 	cmd := exec.Command(filepath.Join(c.bin, "svctl"), "run", "-private", "--var", "dsn=nobody:x@tcp(127.0.0.1:1)/none",
 		"lobsters-popularity", "lobpop_int", "UNCOMMITTED_COPY")
 	cmd.Dir, cmd.Env = c.repo, c.env
-	var out testenv.Log
+	var out proclog.Log
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -11,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/internal/testenv"
-
+	"microwizard/internal/proclog"
 	"microwizard/internal/testenv/mariadbtest"
 	"microwizard/lobsters"
 )
@@ -209,7 +208,7 @@ func TestDatabaseFailureShowsFriendlyPageAndLogsOnce(t *testing.T) {
 	t.Parallel()
 	db := mariadbtest.New(t)
 	seedSite(t, db.DB)
-	var logs testenv.Log
+	var logs proclog.Log
 	app, err := lobsters.New(context.Background(), db.DB, testConfig("http://127.0.0.1:1/"), slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +256,7 @@ func TestImpossibleNamesAreNotFound(t *testing.T) {
 	t.Parallel()
 	db := mariadbtest.New(t)
 	seedSite(t, db.DB)
-	var logs testenv.Log
+	var logs proclog.Log
 	app, err := lobsters.New(context.Background(), db.DB, testConfig("http://127.0.0.1:1/"), slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)

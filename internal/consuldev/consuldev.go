@@ -7,7 +7,6 @@
 package consuldev
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,13 +15,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	consul "github.com/hashicorp/consul/api"
 
 	"microwizard/internal/freeport"
+	"microwizard/internal/proclog"
 )
 
 // How long Start waits for a leader, and Stop for the agent to leave.
@@ -43,7 +42,7 @@ type Agent struct {
 
 	cmd  *exec.Cmd
 	dir  string
-	log  *output
+	log  *proclog.Log
 	done chan struct{} // closed when the process has exited
 }
 
@@ -100,7 +99,7 @@ func start(ctx context.Context, bin string) (*Agent, error) {
 		HTTPAddr: "127.0.0.1:" + strconv.Itoa(ports[0]),
 		GRPCAddr: "127.0.0.1:" + strconv.Itoa(ports[1]),
 		dir:      dir,
-		log:      &output{},
+		log:      &proclog.Log{},
 		done:     make(chan struct{}),
 	}
 	a.cmd = exec.Command(bin, "agent", "-dev", "-config-file", cfgPath)
@@ -218,22 +217,4 @@ func WithoutConsulEnv(env []string) []string {
 		}
 	}
 	return out
-}
-
-// output collects the agent's output; it is safe for concurrent use.
-type output struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
-
-func (o *output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
 }

@@ -8,10 +8,10 @@ import (
 	"microwizard/internal/svctl/artifacts"
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/env"
+	"microwizard/internal/svctl/placement"
 	"microwizard/internal/svctl/render"
 	"microwizard/internal/svctl/request"
 	"microwizard/internal/svctl/snapshot"
-	"microwizard/internal/svctl/target"
 )
 
 // Plan is `svctl render`: the job a run of r would submit, rendered once.
@@ -39,7 +39,7 @@ func Plan(ctx context.Context, e *env.Env, r *request.Request, publish bool, not
 	} else {
 		switch {
 		case publish && store == nil:
-			return "", target.NoStoreError()
+			return "", placement.NoStoreError()
 		case store != nil:
 			// As run: a configured store is published to.
 			published = true

@@ -3,7 +3,7 @@
 // returned:
 //
 //	check input        request   (Check: SERVICE, NAME, SOURCE, --var; nothing touched)
-//	agents and target  target    (the nodes that can run it: local, or a cluster and the store)
+//	agents and target  placement (the nodes that can run it: local, or a cluster and the store)
 //	snapshot           snapshot  (SOURCE copied or exported into the run's directory)
 //	build              gobuild   (built, or an earlier identical build reused)
 //	publish            artifacts (for a cluster: the build, and the source if the pack asks)
@@ -32,11 +32,11 @@ import (
 	"microwizard/internal/svctl/env"
 	"microwizard/internal/svctl/gobuild"
 	"microwizard/internal/svctl/mesh"
+	"microwizard/internal/svctl/placement"
 	"microwizard/internal/svctl/record"
 	"microwizard/internal/svctl/render"
 	"microwizard/internal/svctl/request"
 	"microwizard/internal/svctl/snapshot"
-	"microwizard/internal/svctl/target"
 	"microwizard/internal/svctl/versions"
 )
 
@@ -233,17 +233,17 @@ func checkMesh(vs *versions.Versions, r *request.Request, private bool) (bool, e
 
 // choose is the target stage: the nodes, the store, the sidecar, and the
 // pack variables they set.
-func choose(d *deploy.Client, r *request.Request, store *artifacts.Store, publish bool, progress io.Writer) (target.Target, map[string]string, error) {
+func choose(d *deploy.Client, r *request.Request, store *artifacts.Store, publish bool, progress io.Writer) (placement.Target, map[string]string, error) {
 	nodes, err := d.Nodes()
 	if err != nil {
-		return target.Target{}, nil, err
+		return placement.Target{}, nil, err
 	}
-	tgt, err := target.Choose(nodes, r, store, publish)
+	tgt, err := placement.Choose(nodes, r, store, publish)
 	if err != nil {
 		return tgt, nil, err
 	}
 	fmt.Fprintf(progress, "==> %s\n", tgt.Why)
-	sidecar, err := target.Sidecar(tgt, r, progress)
+	sidecar, err := placement.Sidecar(tgt, r, progress)
 	if err != nil {
 		return tgt, nil, err
 	}

@@ -20,6 +20,7 @@ import (
 
 	"microwizard/internal/consuldev"
 	"microwizard/internal/freeport"
+	"microwizard/internal/proclog"
 	"microwizard/internal/testenv"
 )
 
@@ -27,7 +28,7 @@ import (
 type Agent struct {
 	Addr   string // http://127.0.0.1:PORT
 	Client *nomad.Client
-	log    *testenv.Log
+	log    *proclog.Log
 }
 
 // Require skips tb where Nomad cannot run, saying why, prefixed with who.
@@ -95,7 +96,7 @@ consul {
 		"-config", filepath.Join(repoRoot, "nomad.hcl"), "-config", overridePath,
 		"-data-dir", filepath.Join(dataDir, "d"))
 	cmd.Env = consuldev.WithoutConsulEnv(os.Environ())
-	log := &testenv.Log{}
+	log := &proclog.Log{}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.WaitDelay = 10 * time.Second
 	if err := cmd.Start(); err != nil {

@@ -30,7 +30,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"microwizard/internal/freeport"
-	"microwizard/internal/testenv"
+	"microwizard/internal/proclog"
 )
 
 // The credentials of the server's one identity, and the region its clients
@@ -71,7 +71,7 @@ type Server struct {
 // process is one run of weed.
 type process struct {
 	cmd  *exec.Cmd
-	log  *testenv.Log
+	log  *proclog.Log
 	done chan struct{} // closed when the process has exited
 }
 
@@ -148,7 +148,7 @@ func start(ctx context.Context, bin string) (*Server, error) {
 
 // run starts weed in s.dir on s.ports and waits until S3 takes writes.
 func (s *Server) run(ctx context.Context) error {
-	p := &process{log: &testenv.Log{}, done: make(chan struct{})}
+	p := &process{log: &proclog.Log{}, done: make(chan struct{})}
 	p.cmd = exec.Command(s.bin, s.args()...)
 	p.cmd.Dir = s.dir
 	p.cmd.Env = os.Environ()

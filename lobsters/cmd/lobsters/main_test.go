@@ -14,8 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"microwizard/internal/testenv"
-
+	"microwizard/internal/proclog"
 	"microwizard/internal/testenv/mariadbtest"
 )
 
@@ -54,7 +53,7 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 	}()
 
 	addr := freeAddr(t)
-	var logs testenv.Log
+	var logs proclog.Log
 	cmd := exec.Command(bin, "-addr", addr)
 	cmd.Env = append(os.Environ(), "LOBSTERS_DSN="+db.DSN, "POPULARITY_URL="+svc.URL+"/", "POPULARITY_TIMEOUT=10s")
 	cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -131,7 +130,7 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 	}
 }
 
-func waitUntil(t *testing.T, limit time.Duration, ok func() bool, logs *testenv.Log) {
+func waitUntil(t *testing.T, limit time.Duration, ok func() bool, logs *proclog.Log) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()

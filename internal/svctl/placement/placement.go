@@ -1,11 +1,11 @@
-// Package target is the run's second stage: where a run goes, and so how
+// Package placement is the run's second stage: where a run goes, and so how
 // what it runs gets there. On the local dev agent the node runs the copy
 // and the binary in place; on a cluster (an eligible node is not this
 // machine) or wherever an artifact store is configured, they are published
 // to the store and the node fetches them. It also picks the Connect sidecar
 // the nodes can run. What it sets in the job is what the pack's build.hcl
 // declares (its cluster and sidecar blocks), never a name of its own.
-package target
+package placement
 
 import (
 	"fmt"
@@ -17,14 +17,15 @@ import (
 	"microwizard/internal/svctl/artifacts"
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/gobuild"
+	"microwizard/internal/svctl/pack"
 	"microwizard/internal/svctl/request"
 	"microwizard/internal/svctl/snapshot"
 )
 
 // Target is where a run goes.
 type Target struct {
-	Placement Placement
-	Nodes     []deploy.Node // the nodes that can run it
+	Placement pack.Placement // where the pack says the job may go
+	Nodes     []deploy.Node  // the nodes that can run it
 	Platform  gobuild.Platform
 	Store     *artifacts.Store // nil: nothing is published
 	Cluster   bool             // an eligible node is not this machine
@@ -32,13 +33,6 @@ type Target struct {
 	// Values are the pack variables the target sets, under the user's: the
 	// pack's cluster block on a cluster.
 	Values map[string]string
-}
-
-// Placement is where the pack says the job may go.
-type Placement struct {
-	Driver      string
-	Datacenters []string
-	Node        string
 }
 
 // Published reports whether the run publishes what it runs to the store.
@@ -51,11 +45,10 @@ func (t Target) Published() bool { return t.Store != nil }
 // nodes are of different kinds, when they are not this machine and no
 // store is configured, and when publishing is forced without a store.
 func Choose(nodes []deploy.Node, r *request.Request, store *artifacts.Store, publish bool) (Target, error) {
-	p, err := r.Pack.Build.Placement(r.Values())
+	pl, err := r.Pack.Build.Placement(r.Values())
 	if err != nil {
 		return Target{}, &request.InputError{Msg: fmt.Sprintf("pack %s: %v", r.Service, err)}
 	}
-	pl := Placement{Driver: p.Driver, Datacenters: p.Datacenters, Node: p.Node}
 	var eligible []deploy.Node
 	for _, n := range nodes {
 		if n.Ready && n.HealthyDrivers[pl.Driver] && (pl.Node == "" || n.Name == pl.Node) && inDatacenters(n.Datacenter, pl.Datacenters) {
