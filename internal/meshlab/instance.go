@@ -61,7 +61,7 @@ func (l *Lab) AddInstance(ctx context.Context, version, binary string) (i *Insta
 		return nil, err
 	}
 	jobName := req.NewJobID()
-	text, err := render.Job(req.ForJob(jobName), render.Built{SourceDir: sourceDir, Binary: binary}, nil)
+	text, err := render.Job(req.ForJob(jobName, "meshlab"), render.Built{SourceDir: sourceDir, Binary: binary}, nil)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -111,7 +111,7 @@ func popularityJob(t *testing.T, name string, source snapshot.Source, vars map[s
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := render.Job(req.ForJob(req.NewJobID()), built, nil)
+	text, err := render.Job(req.ForJob(req.NewJobID(), "meshlab"), built, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,13 +8,12 @@ import (
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/env"
 	"microwizard/internal/svctl/mesh"
-	"microwizard/internal/svctl/request"
 	"microwizard/internal/svctl/versions"
 )
 
 var promoteCommand = &command{
 	name:     "promote",
-	args:     "NAME",
+	args:     "[SERVICE/]NAME",
 	synopsis: "put the private version NAME in general rotation, live",
 	help: `
 Makes NAME shared: from now on any request may reach its instances, as
@@ -31,7 +30,7 @@ only NAME. Takes effect live, with no failed request; nothing is restarted.`,
 
 var demoteCommand = &command{
 	name:     "demote",
-	args:     "NAME",
+	args:     "[SERVICE/]NAME",
 	synopsis: "take NAME out of general rotation without stopping it",
 	help: `
 Makes NAME private: from now on only requests whose baggage header has the
@@ -47,10 +46,12 @@ Takes effect live, with no failed request; nothing is restarted.`,
 	},
 }
 
-// setMode is promote and demote: NAME must have instances.
-func setMode(e *env.Env, name string, mode mesh.Mode, out streams) error {
-	if err := request.ValidateName(name); err != nil {
-		return usageError{err.Error()}
+// setMode is promote and demote of NAME or SERVICE/NAME, which must have
+// instances, and be yours.
+func setMode(e *env.Env, arg string, mode mesh.Mode, out streams) error {
+	service, name, err := versions.Parse(arg)
+	if err != nil {
+		return err
 	}
 	envoy, err := e.EnvoyDir()
 	if err != nil {
@@ -61,8 +62,14 @@ func setMode(e *env.Env, name string, mode mesh.Mode, out streams) error {
 		return err
 	}
 	vs := versions.New(deploy.New(nc, cc, nil), cc, envoy)
-	service, err := vs.ServiceOf(name)
+	if service, err = vs.Select(service, name); err != nil {
+		return err
+	}
+	me, err := e.Owner()
 	if err != nil {
+		return err
+	}
+	if err := vs.CheckOwner(service, name, me); err != nil {
 		return err
 	}
 	if mode == mesh.Private {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -24,14 +25,16 @@ var psCommand = &command{
 	args:     "[SERVICE]",
 	synopsis: "list running instances",
 	help: `
-Lists every instance svctl ran (of SERVICE only, if given): service, name,
-mode (shared, or private: reached only by requests naming it), allocation,
+Lists every instance svctl ran (of SERVICE only, if given; with -mine,
+yours only): service, name, owner (who ran it), mode (shared, or private:
+reached only by requests naming it), allocation,
 the node it runs on, source, address, Nomad status and Consul health, and
 the active mesh profile.`,
 	minArgs: 0,
 	maxArgs: 1,
 	setup: func(fs *flag.FlagSet) action {
 		asJSON := fs.Bool("json", false, "print JSON")
+		mine := fs.Bool("mine", false, "only the instances you own (see SVCTL_OWNER)")
 		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {
 			service := optional(pos, 0)
 			if service != "" {
@@ -47,6 +50,13 @@ the active mesh profile.`,
 			rows, err := d.Instances(service)
 			if err != nil {
 				return err
+			}
+			if *mine {
+				me, err := e.Owner()
+				if err != nil {
+					return err
+				}
+				rows = slices.DeleteFunc(rows, func(r deploy.Row) bool { return r.Owner != me })
 			}
 			profile, err := mesh.ActiveProfile(cc)
 			if err != nil {
@@ -68,9 +78,9 @@ the active mesh profile.`,
 			}
 			fmt.Fprintf(out.stdout, "mesh profile: %s\n", profile)
 			tw := tabwriter.NewWriter(out.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SERVICE\tNAME\tMODE\tALLOC\tNODE\tSOURCE\tADDRESS\tNOMAD\tCONSUL")
+			fmt.Fprintln(tw, "SERVICE\tNAME\tOWNER\tMODE\tALLOC\tNODE\tSOURCE\tADDRESS\tNOMAD\tCONSUL")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shown(r.Service), shown(r.Name), r.Mode, shown(record.ShortID(r.AllocID)), shown(orDash(r.Node)), shown(sourceText(r)), shown(orDash(r.Address)), shown(r.NomadStatus), shown(r.ConsulHealth))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shown(r.Service), shown(r.Name), shown(orDash(r.Owner)), r.Mode, shown(record.ShortID(r.AllocID)), shown(orDash(r.Node)), shown(sourceText(r)), shown(orDash(r.Address)), shown(r.NomadStatus), shown(r.ConsulHealth))
 			}
 			return tw.Flush()
 		}

@@ -6,7 +6,8 @@ import ()
 type Row struct {
 	Service      string `json:"service"`
 	Name         string `json:"name"`
-	Mode         string `json:"mode"` // shared or private; set by the caller, which knows the mesh
+	Owner        string `json:"owner"` // who ran it; "" from before svctl recorded owners
+	Mode         string `json:"mode"`  // shared or private; set by the caller, which knows the mesh
 	JobID        string `json:"job_id"`
 	AllocID      string `json:"alloc_id"`
 	Node         string `json:"node"`
@@ -34,7 +35,7 @@ func (c *Client) Instances(service string) ([]Row, error) {
 		}
 		for _, a := range allocs {
 			r := Row{
-				Service: j.Service, Name: j.Name, JobID: j.ID, AllocID: a.ID, Node: a.NodeName,
+				Service: j.Service, Name: j.Name, Owner: j.Owner, JobID: j.ID, AllocID: a.ID, Node: a.NodeName,
 				Source: j.Source, Commit: j.Commit, SourceDir: j.SourceDir, Artifact: j.Artifact,
 				NomadStatus: a.ClientStatus,
 			}

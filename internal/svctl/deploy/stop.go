@@ -58,14 +58,24 @@ func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("no running instances named %q (running: %s)", e.Name, strings.Join(e.Known, ", "))
 }
 
-// Stop removes every instance of NAME, or only the newest with one. Each
+// Stop removes every instance of NAME of service ("": of any), or only
+// the newest with one. Each
 // instance leaves Consul first (the job's shutdown_delay gives proxies time
 // to stop sending it requests), then its tasks get SIGTERM and finish what
 // they are serving. Stop returns once every stopped allocation is terminal.
-func (c *Client) Stop(ctx context.Context, name string, one bool) ([]Job, error) {
-	hit, err := c.Named(name)
+func (c *Client) Stop(ctx context.Context, service, name string, one bool) ([]Job, error) {
+	named, err := c.Named(name)
 	if err != nil {
 		return nil, err
+	}
+	var hit []Job
+	for _, j := range named {
+		if service == "" || j.Service == service {
+			hit = append(hit, j)
+		}
+	}
+	if len(hit) == 0 {
+		return nil, &NotFoundError{Name: service + "/" + name}
 	}
 	if one {
 		hit = hit[len(hit)-1:]

@@ -53,7 +53,7 @@ func TestStopDeregistersEveryJobOfNameWaitsThenPurges(t *testing.T) {
 	for _, id := range canary {
 		fn.allocs[id] = stopping(id)
 	}
-	jobs, err := c.Stop(context.Background(), "canary", false)
+	jobs, err := c.Stop(context.Background(), "", "canary", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestStopOneStopsOnlyTheNewest(t *testing.T) {
 	c, fn, _ := newFakes(t, nil)
 	fn.jobs = cluster()
 	fn.allocs["web-canary-b"] = stopping("web-canary-b")
-	jobs, err := c.Stop(context.Background(), "canary", true)
+	jobs, err := c.Stop(context.Background(), "", "canary", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestStopOfAnUnknownNameStopsNothing(t *testing.T) {
 	c, fn, _ := newFakes(t, nil)
 	fn.jobs = cluster()
 	var nf *NotFoundError
-	if _, err := c.Stop(context.Background(), "nope", false); !errors.As(err, &nf) {
+	if _, err := c.Stop(context.Background(), "", "nope", false); !errors.As(err, &nf) {
 		t.Errorf("Stop of an unknown NAME: %v, want a *NotFoundError", err)
 	}
 	if got := fn.seen("DELETE", "/"); len(got) != 0 {

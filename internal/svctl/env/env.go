@@ -19,6 +19,7 @@ import (
 
 	"microwizard/internal/svctl/agents"
 	"microwizard/internal/svctl/datadir"
+	"microwizard/internal/svctl/owner"
 	"microwizard/internal/svctl/pack"
 )
 
@@ -30,6 +31,7 @@ type Env struct {
 	data      func() (datadir.Dir, error)
 	nomad     func() (*nomad.Client, error)
 	consul    func() (*consul.Client, error)
+	owner     func() (string, error)
 }
 
 type workspace struct{ root, packs string }
@@ -37,14 +39,29 @@ type workspace struct{ root, packs string }
 // New is the environment of a command that runs until ctx ends: the agents'
 // clients it gives are bound to ctx.
 func New(ctx context.Context) *Env {
-	return &Env{
+	e := &Env{
 		ctx:       ctx,
 		workspace: sync.OnceValues(findWorkspace),
 		data:      sync.OnceValues(datadir.Default),
 		nomad:     sync.OnceValues(func() (*nomad.Client, error) { return agents.Nomad(ctx) }),
 		consul:    sync.OnceValues(func() (*consul.Client, error) { return agents.Consul(ctx) }),
 	}
+	e.owner = sync.OnceValues(func() (string, error) {
+		if v, err := owner.FromEnv(); v != "" || err != nil {
+			return v, err
+		}
+		nc, err := e.Nomad()
+		if err != nil {
+			return "", err
+		}
+		root, _ := e.Root()
+		return owner.Find(ctx, nc, root)
+	})
+	return e
 }
+
+// Owner is who runs this command (see package owner).
+func (e *Env) Owner() (string, error) { return e.owner() }
 
 // Root is the repository's top level: svctl works in a git working tree.
 func (e *Env) Root() (string, error) {

@@ -78,7 +78,7 @@ func TestClusterJobNamesNoLocalPath(t *testing.T) {
 		if driver == "docker" {
 			built.SourceArtifact = art
 		}
-		job, err := render.Job(r.ForJob("lobsters-popularity-lobpop_v1-abcdef"), built, chosen)
+		job, err := render.Job(r.ForJob("lobsters-popularity-lobpop_v1-abcdef", "dev@example.com"), built, chosen)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,11 +13,14 @@ const (
 	MetaCommit     = "commit"
 	MetaSourceDir  = "source_dir"
 	MetaArtifact   = "artifact" // the published binary's checksum; "" when not published
+	MetaOwner      = "owner"    // who ran it (see package owner)
 )
 
 // Record is what a job's meta says of the run that submitted it.
 type Record struct {
 	Service, Name, Source, Commit, SourceDir, Artifact string
+	// Owner is who ran it; "" for a job from before svctl recorded owners.
+	Owner string
 }
 
 // Meta is the meta that records r, as a run writes it.
@@ -32,6 +35,9 @@ func (r Record) Meta() map[string]string {
 	}
 	if r.Artifact != "" {
 		m[MetaArtifact] = r.Artifact
+	}
+	if r.Owner != "" {
+		m[MetaOwner] = r.Owner
 	}
 	return m
 }
@@ -48,6 +54,7 @@ func Read(meta map[string]string) (rec Record, ok bool) {
 		Commit:    meta[MetaCommit],
 		SourceDir: meta[MetaSourceDir],
 		Artifact:  meta[MetaArtifact],
+		Owner:     meta[MetaOwner],
 	}, true
 }
 

@@ -48,6 +48,7 @@ type Run struct {
 	Name   string            // the deployment NAME
 	Source string            // SOURCE as the user typed it, "HEAD" when none
 	User   map[string]string // the user's --var values
+	Owner  string            // who runs it
 }
 
 // Built is what the steps before rendering made for a run. A run published
@@ -93,6 +94,7 @@ func (r Run) Record(b Built) record.Record {
 		Commit:    b.Commit,
 		SourceDir: b.SourceDir,
 		Artifact:  b.BinaryArtifact.Checksum,
+		Owner:     r.Owner,
 	}
 }
 

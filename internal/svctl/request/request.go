@@ -75,7 +75,7 @@ func New(p *pack.Pack, name string, source snapshot.Source, commit string, vars 
 	if p.Declares(render.VarSourceArtifactURL) {
 		dry.SourceArtifact = placeholder
 	}
-	vals, err := render.Values(r.ForJob("placeholder-job"), dry, nil)
+	vals, err := render.Values(r.ForJob("placeholder-job", "placeholder-owner"), dry, nil)
 	if err != nil {
 		return nil, &InputError{err.Error()}
 	}
@@ -114,9 +114,10 @@ func (r *Request) Values() pack.Values { return r.values }
 // SERVICE-NAME-<6 random letters>.
 func (r *Request) NewJobID() string { return r.Service + "-" + r.Name + "-" + randomLetters(6) }
 
-// ForJob is what rendering needs of the request, for the job jobID.
-func (r *Request) ForJob(jobID string) render.Run {
-	return render.Run{Pack: r.Pack, JobID: jobID, Name: r.Name, Source: r.SourceText(), User: r.vars}
+// ForJob is what rendering needs of the request, for the job jobID run by
+// owner.
+func (r *Request) ForJob(jobID, owner string) render.Run {
+	return render.Run{Pack: r.Pack, JobID: jobID, Name: r.Name, Source: r.SourceText(), User: r.vars, Owner: owner}
 }
 
 func randomLetters(n int) string {

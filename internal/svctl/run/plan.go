@@ -8,6 +8,7 @@ import (
 	"microwizard/internal/svctl/artifacts"
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/env"
+	"microwizard/internal/svctl/owner"
 	"microwizard/internal/svctl/placement"
 	"microwizard/internal/svctl/render"
 	"microwizard/internal/svctl/request"
@@ -57,7 +58,17 @@ func Plan(ctx context.Context, e *env.Env, r *request.Request, publish bool, not
 	if err != nil {
 		return "", err
 	}
-	return render.Job(r.ForJob(jobID), built, chosen)
+	// Who would run it: where the agents do not answer, SVCTL_OWNER or a
+	// placeholder.
+	me, err := e.Owner()
+	if err != nil {
+		if me, err = owner.FromEnv(); err != nil {
+			return "", err
+		} else if me == "" {
+			me = "<the owner svctl run records>"
+		}
+	}
+	return render.Job(r.ForJob(jobID, me), built, chosen)
 }
 
 // planned is what the run would make, before it makes it. A published

@@ -32,6 +32,7 @@ import (
 	"microwizard/internal/svctl/env"
 	"microwizard/internal/svctl/gobuild"
 	"microwizard/internal/svctl/mesh"
+	"microwizard/internal/svctl/owner"
 	"microwizard/internal/svctl/placement"
 	"microwizard/internal/svctl/record"
 	"microwizard/internal/svctl/render"
@@ -76,6 +77,9 @@ func Check(ctx context.Context, e *env.Env, service, name, typedSource string, v
 	if _, err := e.Data(); err != nil {
 		return nil, &request.InputError{Msg: err.Error()}
 	}
+	if _, err := owner.FromEnv(); err != nil {
+		return nil, err
+	}
 	p, err := e.Pack(service)
 	if err != nil {
 		return nil, err
@@ -111,7 +115,11 @@ func Run(ctx context.Context, e *env.Env, r *request.Request, opts Options, out 
 	}
 	d := deploy.New(nc, cc, out.Progress)
 	vs := versions.New(d, cc, envoy)
-	routed, err := checkMesh(vs, r, opts.Private)
+	me, err := e.Owner()
+	if err != nil {
+		return res, err
+	}
+	routed, err := checkVersion(vs, r, me, opts.Private)
 	if err != nil {
 		return res, err
 	}
@@ -170,7 +178,7 @@ func Run(ctx context.Context, e *env.Env, r *request.Request, opts Options, out 
 		res.Took.Publish = time.Since(start)
 	}
 
-	job, err := render.Job(r.ForJob(res.JobID), built, chosen)
+	job, err := render.Job(r.ForJob(res.JobID, me), built, chosen)
 	if err != nil {
 		return res, &request.InputError{Msg: err.Error()}
 	}
@@ -213,22 +221,22 @@ func Run(ctx context.Context, e *env.Env, r *request.Request, opts Options, out 
 	return res, nil
 }
 
-// checkMesh is the mesh's part of the checks: a Connect service's mesh
-// config must be applied (without it Envoy would balance connections, not
-// requests), and the run's mode must match its version's. A service
-// outside the mesh has no private versions. It returns whether NAME had a
-// personal route before.
-func checkMesh(vs *versions.Versions, r *request.Request, private bool) (bool, error) {
+// checkVersion is the version's part of the checks: NAME must not be
+// another owner's; a Connect service's mesh config must be applied
+// (without it Envoy would balance connections, not requests), and the
+// run's mode must match its version's. A service outside the mesh has no
+// private versions. It returns whether NAME had a personal route before.
+func checkVersion(vs *versions.Versions, r *request.Request, owner string, private bool) (bool, error) {
 	if r.Pack.Build.Sidecar == nil {
 		if private {
 			return false, &request.InputError{Msg: fmt.Sprintf("--private: %s is not in the Connect mesh (its pack's build.hcl has no sidecar block), so nothing can route on baggage to it", r.Service)}
 		}
-		return false, nil
+		return false, vs.CheckOwner(r.Service, r.Name, owner)
 	}
 	if err := vs.CheckApplied(r.Service); err != nil {
 		return false, err
 	}
-	return vs.CheckRun(r.Service, r.Name, private)
+	return vs.CheckRun(r.Service, r.Name, owner, private)
 }
 
 // choose is the target stage: the nodes, the store, the sidecar, and the

@@ -6,8 +6,12 @@
 package versions
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	consul "github.com/hashicorp/consul/api"
 
@@ -70,14 +74,18 @@ func (s state) running(name string) int {
 	return n
 }
 
-// CheckRun refuses a run whose mode does not match its version's: a plain
+// CheckRun refuses a run of another owner's version, and a run whose mode
+// does not match its version's: a plain
 // run of a private version, or a private run of a version that already
 // serves everyone. It returns whether name had a route before. A route
 // left by a private version with no instance (stopped in Nomad, a stop cut
 // short) goes: nothing is left to protect.
-func (v *Versions) CheckRun(service, name string, private bool) (routed bool, err error) {
+func (v *Versions) CheckRun(service, name, owner string, private bool) (routed bool, err error) {
 	s, err := v.state(service)
 	if err != nil {
+		return false, err
+	}
+	if err := s.checkOwner(service, name, owner); err != nil {
 		return false, err
 	}
 	_, routed = s.routes[name]
@@ -140,19 +148,89 @@ func (v *Versions) ForgetIfGone(service, name string) (bool, error) {
 	return true, nil
 }
 
-// ServiceOf returns the service whose instances are named name.
-func (v *Versions) ServiceOf(name string) (string, error) {
+// Parse reads a version as the user names it, NAME or SERVICE/NAME
+// (service "" for NAME alone), before anything is asked.
+func Parse(arg string) (service, name string, err error) {
+	service, name, qualified := strings.Cut(arg, "/")
+	if !qualified {
+		service, name = "", arg
+	}
+	if qualified && service == "" {
+		return "", "", &request.InputError{Msg: fmt.Sprintf("%q: SERVICE/NAME with no SERVICE", arg)}
+	}
+	if err := request.ValidateName(name); err != nil {
+		return "", "", &request.InputError{Msg: err.Error()}
+	}
+	return service, name, nil
+}
+
+// Select returns the service of the version name ("" service: whichever
+// runs it), which must run. NAME alone must be a version of one service
+// only: of several, the user says which.
+func (v *Versions) Select(service, name string) (string, error) {
 	jobs, err := v.d.Named(name)
 	if err != nil {
 		return "", err
 	}
-	for _, j := range jobs[1:] {
-		if j.Service != jobs[0].Service {
-			return "", fmt.Errorf("instances of several services are named %q: stop all but one", name)
+	var services []string
+	for _, j := range jobs {
+		if !slices.Contains(services, j.Service) {
+			services = append(services, j.Service)
 		}
 	}
-	return jobs[0].Service, nil
+	slices.Sort(services)
+	switch {
+	case service == "" && len(services) > 1:
+		return "", &request.InputError{Msg: fmt.Sprintf("%s is a version of several services (%s): say which, as SERVICE/%s", name, strings.Join(services, ", "), name)}
+	case service == "":
+		return services[0], nil
+	case !slices.Contains(services, service):
+		return "", &deploy.NotFoundError{Name: service + "/" + name, Known: qualifiedNames(jobs)}
+	}
+	return service, nil
 }
+
+func qualifiedNames(jobs []deploy.Job) []string {
+	var names []string
+	for _, j := range jobs {
+		if n := j.Service + "/" + j.Name; !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// CheckOwner refuses owner a change to name of service while it runs as
+// another owner's version (a version from before svctl recorded owners is
+// anyone's).
+func (v *Versions) CheckOwner(service, name, owner string) error {
+	s, err := v.state(service)
+	if err != nil {
+		return err
+	}
+	return s.checkOwner(service, name, owner)
+}
+
+func (s state) checkOwner(service, name, owner string) error {
+	for _, j := range s.jobs {
+		if j.Name == name && j.Owner != "" && j.Owner != owner {
+			return &OwnedError{Service: service, Name: name, Owner: j.Owner, You: owner}
+		}
+	}
+	return nil
+}
+
+// OwnedError is a change to another owner's version: refused before
+// anything changes (exit status 2).
+type OwnedError struct{ Service, Name, Owner, You string }
+
+func (e *OwnedError) Error() string {
+	return fmt.Sprintf("%s/%s is %s's version (you are %s): choose another NAME; to clean it up for them, svctl stop --force %s/%s", e.Service, e.Name, e.Owner, e.You, e.Service, e.Name)
+}
+
+// BadInput marks the error as the user's mistake (exit status 2).
+func (e *OwnedError) BadInput() bool { return true }
 
 // Modes sets each row's mode: shared or private, as the mesh routes it.
 func (v *Versions) Modes(rows []deploy.Row) error {
@@ -177,4 +255,19 @@ func ModeText(name string, mode mesh.Mode) string {
 		return fmt.Sprintf("only requests with the baggage member %s=%s reach it (in a browser: any page with ?%s=%s)", personal.Member, name, personal.Member, name)
 	}
 	return "it is in general rotation"
+}
+
+// RecordForced records in Consul's KV store, under svctl/forced/, that by
+// stopped owner's version name of service, and returns the key.
+func (v *Versions) RecordForced(service, name, owner, by string) (string, error) {
+	at := time.Now().UTC()
+	key := fmt.Sprintf("svctl/forced/%s/%s/%d", service, name, at.UnixNano())
+	value, err := json.Marshal(map[string]string{"service": service, "name": name, "owner": owner, "stopped_by": by, "at": at.Format(time.RFC3339)})
+	if err != nil {
+		return "", err
+	}
+	if _, err := v.cc.KV().Put(&consul.KVPair{Key: key, Value: value}, nil); err != nil {
+		return "", err
+	}
+	return key, nil
 }
