@@ -51,7 +51,7 @@ up: build
 down:
     scripts/down
 
-# Switch the mesh's routing profile for lobsters-popularity: tutorial or resilient.
+# Switch the mesh's routing profile for lobsters-popularity: tutorial or resilient (shows the change, asks first).
 mesh profile:
     bin/svctl mesh {{profile}}
 

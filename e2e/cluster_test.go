@@ -220,7 +220,7 @@ func startMultiNode(t testing.TB) *multiNode {
 	c.dataDir = t.TempDir()
 	c.env = append(append(withoutAgentEnv(os.Environ()), clusterEnv...), "SVCTL_DATA="+c.dataDir)
 
-	c.svctl("mesh", "tutorial")
+	c.svctl("mesh", "-yes", "tutorial")
 
 	t.Log("MySQL as a Connect service on n1")
 	socket := filepath.Join(c.state, "mysqld.sock")

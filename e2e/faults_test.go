@@ -153,7 +153,7 @@ func TestFaultsOnNomad(t *testing.T) {
 	// a kill costs a few requests there; the resilient profile's retries go
 	// elsewhere (see envoy/).
 	t.Log("R2: kill -9 of one instance under load, resilient profile: at most one failed request, and Nomad brings it back")
-	c.svctl("mesh", "resilient")
+	c.svctl("mesh", "-yes", "resilient")
 	c.svctl("run", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
 	rows := c.instances()
 	victim := rows[len(rows)-1]

@@ -83,7 +83,8 @@ func newCluster(t testing.TB, size seed.Size) *cluster {
 	// Nothing of the caller's agents or artifact store (a sourced cluster env).
 	c.env = append(append(append(withoutAgentEnv(os.Environ()), c.consul.Env()...), c.nomad.Env()...), "SVCTL_DATA="+c.dataDir)
 
-	c.svctl("mesh", "tutorial")
+	c.run("consul", "config", "write", filepath.Join(c.repo, "envoy", "setup", "intentions-default-deny.hcl"))
+	c.svctl("mesh", "-yes", "tutorial")
 	ports, err := freeport.Ports(1)
 	if err != nil {
 		t.Fatal(err)

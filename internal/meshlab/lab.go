@@ -106,6 +106,9 @@ func Start(ctx context.Context, opts Options) (lab *Lab, err error) {
 	if l.Consul, err = consuldev.Start(ctx); err != nil {
 		return nil, err
 	}
+	if err := mesh.SetUp(l.Consul.Client, opts.EnvoyDir); err != nil {
+		return nil, fmt.Errorf("set up the mesh: %w", err)
+	}
 	if _, err := mesh.Apply(l.Consul.Client, opts.EnvoyDir, opts.Profile); err != nil {
 		return nil, fmt.Errorf("apply the mesh profile %s: %w", opts.Profile, err)
 	}

@@ -13,7 +13,7 @@ import (
 // returns once the monolith's Envoy routes accordingly: its shared subset
 // lists none of version's instances when private, all of them when shared.
 func (l *Lab) SetMode(ctx context.Context, version string, mode mesh.Mode) error {
-	if err := mesh.SetMode(l.Consul.Client, l.opts.EnvoyDir, l.pack.Metadata.Pack.Name, version, mode); err != nil {
+	if err := mesh.SetMode(l.Consul.Client, l.pack.Metadata.Pack.Name, version, mode); err != nil {
 		return err
 	}
 	l.logf("%s is %s", version, mode)
@@ -23,7 +23,7 @@ func (l *Lab) SetMode(ctx context.Context, version string, mode mesh.Mode) error
 // Forget removes version's personal route, as `svctl stop` does once its last
 // instance is gone.
 func (l *Lab) Forget(ctx context.Context, version string) error {
-	if err := mesh.Forget(l.Consul.Client, l.opts.EnvoyDir, l.pack.Metadata.Pack.Name, version); err != nil {
+	if err := mesh.Forget(l.Consul.Client, l.pack.Metadata.Pack.Name, version); err != nil {
 		return err
 	}
 	l.logf("%s has no personal route", version)

@@ -53,15 +53,11 @@ func setMode(e *env.Env, arg string, mode mesh.Mode, out streams) error {
 	if err != nil {
 		return err
 	}
-	envoy, err := e.EnvoyDir()
-	if err != nil {
-		return err
-	}
 	nc, cc, err := e.Agents()
 	if err != nil {
 		return err
 	}
-	vs := versions.New(deploy.New(nc, cc, nil), cc, envoy)
+	vs := versions.New(deploy.New(nc, cc, nil), cc)
 	if service, err = vs.Select(service, name); err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ the active mesh profile.`,
 			if err != nil {
 				return err
 			}
-			if err := versions.New(d, cc, "").Modes(rows); err != nil {
+			if err := versions.New(d, cc).Modes(rows); err != nil {
 				return err
 			}
 			if *asJSON {

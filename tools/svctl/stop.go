@@ -39,9 +39,8 @@ stopped it.`,
 			if err != nil {
 				return err
 			}
-			envoy, _ := e.EnvoyDir()
 			d := deploy.New(nc, cc, out.stdout)
-			vs := versions.New(d, cc, envoy)
+			vs := versions.New(d, cc)
 			if service, err = vs.Select(service, name); err != nil {
 				return err
 			}
@@ -89,13 +88,7 @@ stopped it.`,
 // forgetRoute removes the personal route of name once its last instance is
 // gone, and says so.
 func forgetRoute(e *env.Env, d *deploy.Client, cc *consul.Client, service, name string, out streams) error {
-	// Outside a checkout the envoy folder is unknown: that is an error only
-	// where there is a route to remove.
-	envoy, werr := e.EnvoyDir()
-	forgot, err := versions.New(d, cc, envoy).ForgetIfGone(service, name)
-	if err != nil && werr != nil {
-		return fmt.Errorf("remove the personal route of %s: %w", name, werr)
-	}
+	forgot, err := versions.New(d, cc).ForgetIfGone(service, name)
 	if err != nil {
 		return err
 	}

@@ -10,35 +10,14 @@ import (
 	consul "github.com/hashicorp/consul/api"
 )
 
-// Apply writes the entries of dir with profile to Consul, deletes the entries
-// that only other profiles define, and returns what it wrote. The personal
-// versions recorded in Consul keep their routes (Rendered).
-func Apply(c *consul.Client, dir, profile string) ([]Entry, error) {
-	entries, err := Rendered(c, dir, profile)
+// Apply makes the changes Plan finds, each with a check-and-set, and
+// returns them: what a confirmed `svctl mesh PROFILE` does.
+func Apply(c *consul.Client, dir, profile string) ([]Change, error) {
+	changes, err := Plan(c, dir, profile)
 	if err != nil {
 		return nil, err
 	}
-	stale, err := otherProfilesOnly(dir, profile, entries)
-	if err != nil {
-		return nil, err
-	}
-	// Load checked every file before anything is written; Consul validates
-	// each entry again as it is set.
-	for _, e := range entries {
-		ok, _, err := c.ConfigEntries().Set(e.Entry, nil)
-		if err != nil {
-			return nil, fmt.Errorf("write %s (%s): %w", e.Key(), e.File, err)
-		}
-		if !ok {
-			return nil, fmt.Errorf("write %s (%s): consul did not apply it", e.Key(), e.File)
-		}
-	}
-	for _, e := range stale {
-		if _, err := c.ConfigEntries().Delete(e.Entry.GetKind(), e.Entry.GetName(), nil); err != nil {
-			return nil, fmt.Errorf("delete %s (of another profile): %w", e.Key(), err)
-		}
-	}
-	return entries, nil
+	return changes, ApplyPlan(c, changes)
 }
 
 // Rendered returns the entries of dir with profile as Apply writes them: with
@@ -139,6 +118,27 @@ func CheckApplied(c *consul.Client, service string) error {
 	sd, ok := e.(*consul.ServiceConfigEntry)
 	if !ok || sd.Protocol != "http" {
 		return fmt.Errorf("service-defaults %s in Consul does not set protocol http: run `svctl mesh tutorial`", service)
+	}
+	return nil
+}
+
+// SetUp writes the cluster's own entries, those of dir's setup/ folder
+// (service-intentions/*: deny what no intention allows), as a cluster's
+// set-up does once (`just up`, `just cluster-up`, or a team's own
+// `consul config write envoy/setup/*.hcl`); svctl mesh never writes them.
+func SetUp(c *consul.Client, dir string) error {
+	entries, err := loadDir(filepath.Join(dir, "setup"))
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		ok, _, err := c.ConfigEntries().Set(e.Entry, nil)
+		if err != nil {
+			return fmt.Errorf("write %s (%s): %w", e.Key(), e.File, err)
+		}
+		if !ok {
+			return fmt.Errorf("write %s (%s): consul did not apply it", e.Key(), e.File)
+		}
 	}
 	return nil
 }

@@ -1,10 +1,13 @@
 // Package mesh reads the Consul config entries kept in the envoy/ folder and
 // applies them, with one of its routing profiles, to a Consul cluster.
 //
-// The folder holds entries that always apply (*.hcl: protocols, intentions)
-// and one folder per routing profile (profiles/NAME/*.hcl) defining the same
-// entries differently, so that applying a profile replaces the other one
-// whole. Files are plain HCL in attribute syntax (`Key = value`, nested
+// The folder holds entries that always apply (*.hcl: the project's
+// services' intentions) and one folder per routing profile
+// (profiles/NAME/*.hcl) defining the same entries differently, so that
+// applying a profile replaces the other one whole. What belongs to the
+// cluster rather than to the project (the default-deny intention,
+// service-intentions/*) is in setup/, applied once when a cluster is set up
+// and never by svctl mesh. Files are plain HCL in attribute syntax (`Key = value`, nested
 // objects as `{ ... }`), each one config entry, as `consul config write`
 // takes them: no variables, no functions.
 //
@@ -85,6 +88,9 @@ func Load(dir, profile string) ([]Entry, error) {
 	all := append(base, prof...)
 	seen := map[string]string{}
 	for _, e := range all {
+		if e.Entry.GetKind() == consul.ServiceIntentions && e.Entry.GetName() == "*" {
+			return nil, fmt.Errorf("%s: service-intentions/* is the cluster's own (its default for every service): svctl mesh writes only the project's services' entries; apply it once when the cluster is set up (envoy/setup/)", e.File)
+		}
 		if prev, dup := seen[e.Key()]; dup {
 			return nil, fmt.Errorf("%s and %s both define %s", prev, e.File, e.Key())
 		}

@@ -33,10 +33,13 @@ func TestEveryProfileLoads(t *testing.T) {
 		for _, e := range entries {
 			keys[e.Key()] = true
 		}
-		for _, want := range []string{"service-defaults/lobsters-popularity", "service-intentions/*", "service-intentions/lobsters-popularity", "service-defaults/lobsters"} {
+		for _, want := range []string{"service-defaults/lobsters-popularity", "service-intentions/lobsters-popularity", "service-defaults/lobsters"} {
 			if !keys[want] {
 				t.Errorf("profile %s lacks %s (has %v)", p, want, keys)
 			}
+		}
+		if keys["service-intentions/*"] {
+			t.Errorf("profile %s holds service-intentions/*, the cluster's own set-up", p)
 		}
 	}
 }
@@ -58,7 +61,8 @@ func TestEveryFileIsAPlainConfigEntry(t *testing.T) {
 	}
 	files, _ := filepath.Glob(filepath.Join(envoyDir, "*.hcl"))
 	more, _ := filepath.Glob(filepath.Join(envoyDir, "profiles", "*", "*.hcl"))
-	files = append(files, more...)
+	setup, _ := filepath.Glob(filepath.Join(envoyDir, "setup", "*.hcl"))
+	files = append(append(files, more...), setup...)
 	if len(files) < 10 {
 		t.Fatalf("found only %d files under %s: %v", len(files), envoyDir, files)
 	}
@@ -156,5 +160,124 @@ func assertProfile(t *testing.T, c *consul.Client, want string) {
 	}
 	if got != want {
 		t.Fatalf("active profile = %q, want %q", got, want)
+	}
+}
+
+// TestMeshLeavesWhatIsNotItsOwn: on a cluster where a team allows
+// billing -> payments and ops -> lobsters-popularity, applying a profile
+// writes no service-intentions/*, leaves the payments intention as it is,
+// keeps the ops source beside the project's own, and a second plan has
+// nothing to change.
+func TestMeshLeavesWhatIsNotItsOwn(t *testing.T) {
+	c := consultest.Start(t).Client
+	foreign := []consul.ConfigEntry{
+		&consul.ServiceIntentionsConfigEntry{Kind: consul.ServiceIntentions, Name: "payments",
+			Sources: []*consul.SourceIntention{{Name: "billing", Action: consul.IntentionActionAllow}}},
+		&consul.ServiceIntentionsConfigEntry{Kind: consul.ServiceIntentions, Name: "lobsters-popularity",
+			Sources: []*consul.SourceIntention{{Name: "ops", Action: consul.IntentionActionAllow}}},
+	}
+	for _, e := range foreign {
+		if _, _, err := c.ConfigEntries().Set(e, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, _, err := c.ConfigEntries().Get(consul.ServiceIntentions, "payments", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := mesh.Apply(c, envoyDir, "tutorial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range changes {
+		if ch.Key == consul.ServiceIntentions+"/*" || ch.Key == consul.ServiceIntentions+"/payments" {
+			t.Errorf("svctl mesh changed %s", ch.Key)
+		}
+	}
+	if _, _, err := c.ConfigEntries().Get(consul.ServiceIntentions, "*", nil); err == nil {
+		t.Error("svctl mesh wrote service-intentions/*, the cluster's own")
+	}
+	after, _, err := c.ConfigEntries().Get(consul.ServiceIntentions, "payments", nil)
+	if err != nil || after.GetModifyIndex() != before.GetModifyIndex() {
+		t.Errorf("the payments intention was written (index %d, was %d; %v)", after.GetModifyIndex(), before.GetModifyIndex(), err)
+	}
+	e, _, err := c.ConfigEntries().Get(consul.ServiceIntentions, "lobsters-popularity", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sources []string
+	for _, s := range e.(*consul.ServiceIntentionsConfigEntry).Sources {
+		sources = append(sources, s.Name+"="+string(s.Action))
+	}
+	if got := strings.Join(sources, ","); got != "lobsters=allow,ops=allow" {
+		t.Errorf("lobsters-popularity's sources = %s, want the project's lobsters and the team's ops", got)
+	}
+	if again, err := mesh.Plan(c, envoyDir, "tutorial"); err != nil || len(again) != 0 {
+		t.Errorf("a second plan: %d changes (%v), want none", len(again), err)
+		for _, ch := range again {
+			t.Logf("%s:\n%s", ch.Key, ch.Diff)
+		}
+	}
+}
+
+// TestMeshDoesNotOverwriteAChangeMadeMeanwhile: an entry a teammate
+// changes between the plan shown and its application is not overwritten.
+func TestMeshDoesNotOverwriteAChangeMadeMeanwhile(t *testing.T) {
+	c := consultest.Start(t).Client
+	if _, err := mesh.Apply(c, envoyDir, "tutorial"); err != nil {
+		t.Fatal(err)
+	}
+	changes, err := mesh.Plan(c, envoyDir, "resilient")
+	if err != nil || len(changes) == 0 {
+		t.Fatalf("plan resilient: %d changes, %v", len(changes), err)
+	}
+	var target mesh.Change
+	for _, ch := range changes {
+		if ch.Key == consul.ServiceDefaults+"/lobsters-popularity" {
+			target = ch
+		}
+	}
+	if target.Key == "" {
+		t.Fatalf("the plan does not change service-defaults/lobsters-popularity: %v", changes)
+	}
+	// The teammate's change, after the plan was shown.
+	e, _, err := c.ConfigEntries().Get(consul.ServiceDefaults, "lobsters-popularity", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd := e.(*consul.ServiceConfigEntry)
+	sd.LocalConnectTimeoutMs = 1234
+	if _, _, err := c.ConfigEntries().Set(sd, nil); err != nil {
+		t.Fatal(err)
+	}
+	err = mesh.ApplyPlan(c, changes)
+	if err == nil || !strings.Contains(err.Error(), "changed in Consul since it was read") {
+		t.Fatalf("ApplyPlan over a change made meanwhile: %v, want a refusal", err)
+	}
+	e, _, _ = c.ConfigEntries().Get(consul.ServiceDefaults, "lobsters-popularity", nil)
+	if ms := e.(*consul.ServiceConfigEntry).LocalConnectTimeoutMs; ms != 1234 {
+		t.Errorf("the teammate's change was overwritten: LocalConnectTimeoutMs = %d", ms)
+	}
+}
+
+// TestAWildcardIntentionIsRefused: an envoy/ folder whose files include
+// service-intentions/* (the cluster's own) is refused before anything is
+// written.
+func TestAWildcardIntentionIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "profiles", "p"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"deny.hcl":                "Kind = \"service-intentions\"\nName = \"*\"\nSources = [{ Name = \"*\", Action = \"deny\" }]\n",
+		"profiles/p/defaults.hcl": "Kind = \"service-defaults\"\nName = \"web\"\nProtocol = \"http\"\nMeta = { profile = \"p\" }\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := mesh.Load(dir, "p"); err == nil || !strings.Contains(err.Error(), "service-intentions/*") {
+		t.Errorf("Load of a folder with service-intentions/*: %v, want a refusal naming it", err)
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
 	consul "github.com/hashicorp/consul/api"
 
@@ -51,13 +53,16 @@ const versionMetaPrefix = "version-"
 // private versions.
 const SharedSubset = "shared"
 
+// versionSubsetPrefix begins the name of every version's subset.
+const versionSubsetPrefix = "v-"
+
 // SubsetName is the resolver subset of version's instances. Subset names
 // allow only lower-case letters, digits and '-', so the deploy name is
 // lower-cased, its '_' made '-', and a hash of it added to keep names that
 // map alike apart.
 func SubsetName(version string) string {
 	sum := sha256.Sum256([]byte(version))
-	return "v-" + strings.ReplaceAll(strings.ToLower(version), "_", "-") + "-" + hex.EncodeToString(sum[:4])
+	return versionSubsetPrefix + strings.ReplaceAll(strings.ToLower(version), "_", "-") + "-" + hex.EncodeToString(sum[:4])
 }
 
 // instanceFilter selects the instances of version: svctl writes the deploy
@@ -175,100 +180,159 @@ func personalize(entries []Entry, service string, vs Versions) ([]Entry, error) 
 	return out, nil
 }
 
-// applyVersions writes service's routing in the active profile after
-// changing its versions with change. It writes in the order that keeps every
-// route's subset defined: the resolver first when a route is added, the
-// router first when one goes. The resolver is written with a check-and-set,
-// so two svctl commands changing versions at once do not lose a change: the
-// loser reads again and retries.
-func applyVersions(c *consul.Client, dir, service string, change func(Versions) error) (Versions, error) {
-	profile, err := ActiveProfile(c)
-	if err != nil {
-		return nil, err
-	}
-	known, err := Profiles(dir)
-	if err != nil {
-		return nil, err
-	}
-	if !slices.Contains(known, profile) {
-		return nil, fmt.Errorf("personal versions need a mesh profile applied in Consul, and it is %q: run `svctl mesh tutorial`", profile)
-	}
-	entries, err := Load(dir, profile)
-	if err != nil {
-		return nil, err
-	}
-	for attempt := 0; attempt < 5; attempt++ {
-		old, index, err := ReadVersions(c, service)
+// applyVersions writes service's routing after changing its versions with
+// change. The profile is the one in Consul: the service's resolver and
+// router as they are there, without their personal parts, are what the
+// versions' routes are added to; no checkout's files are read, so a
+// teammate's older envoy/ folder changes nothing (only `svctl mesh PROFILE`
+// applies files). It writes in the order that keeps every route's subset
+// defined: the resolver first when a route is added, the router first when
+// one goes. Both are written with a check-and-set, the router read before
+// the resolver, so that of two svctl commands changing versions at once
+// neither loses the other's change: the loser of a write reads both again
+// and retries, and a router is only ever written as the resolver read
+// after it makes it.
+func applyVersions(c *consul.Client, service string, change func(Versions) error) (Versions, error) {
+	for attempt := 0; attempt < casAttempts; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(1+rand.IntN(20*min(attempt, 5))) * time.Millisecond)
+		}
+		router, routerIndex, err := read[*consul.ServiceRouterConfigEntry](c, consul.ServiceRouter, service)
 		if err != nil {
 			return nil, err
 		}
+		resolver, index, err := read[*consul.ServiceResolverConfigEntry](c, consul.ServiceResolver, service)
+		if err != nil {
+			return nil, err
+		}
+		if resolver == nil || router == nil {
+			return nil, fmt.Errorf("personal versions need the mesh config of %s in Consul (its service-resolver and service-router): run `svctl mesh tutorial`", service)
+		}
+		old := versionsOf(resolver.Meta)
 		vs := maps.Clone(old)
 		if err := change(vs); err != nil {
 			return nil, err
 		}
-		routed, err := personalize(entries, service, vs)
+		base := []Entry{{File: "consul", Entry: withoutVersions(resolver)}, {File: "consul", Entry: withoutRoutes(router)}}
+		routed, err := personalize(base, service, vs)
 		if err != nil {
 			return nil, err
 		}
-		var resolver, router consul.ConfigEntry
-		for _, e := range routed {
-			if e.Entry.GetName() == service && e.Entry.GetKind() == consul.ServiceResolver {
-				resolver = e.Entry
-			}
-			if e.Entry.GetName() == service && e.Entry.GetKind() == consul.ServiceRouter {
-				router = e.Entry
-			}
+		newResolver, newRouter := routed[0].Entry, routed[1].Entry
+		// Nothing to change in the resolver: the router is written again
+		// all the same, in case an earlier command stopped between the two
+		// writes.
+		unchanged, removed := maps.Equal(old, vs), len(vs) < len(old)
+		steps := []func() (bool, error){
+			func() (bool, error) { return cas(c, newResolver, index) },
+			func() (bool, error) { return cas(c, newRouter, routerIndex) },
 		}
-		if resolver == nil || router == nil {
-			return nil, fmt.Errorf("profile %s has no service-resolver and service-router for %s", profile, service)
+		switch {
+		case unchanged:
+			steps = steps[1:]
+		case removed:
+			steps[0], steps[1] = steps[1], steps[0]
 		}
-		if maps.Equal(old, vs) {
-			// Nothing to change; the router is written again all the same,
-			// in case an earlier command stopped between the two writes.
-			return vs, set(c, router)
-		}
-		removed := len(vs) < len(old)
-		if removed {
-			if err := set(c, router); err != nil {
+		written := true
+		for _, step := range steps {
+			ok, err := step()
+			if err != nil {
 				return nil, err
 			}
-		}
-		ok, _, err := c.ConfigEntries().CAS(resolver, index, nil)
-		if err != nil {
-			return nil, fmt.Errorf("write %s/%s: %w", resolver.GetKind(), service, err)
-		}
-		if !ok {
-			continue // changed under us: read again
-		}
-		if !removed {
-			if err := set(c, router); err != nil {
-				return nil, err
+			if !ok {
+				written = false // changed under us: read again
+				break
 			}
 		}
-		return vs, nil
+		if written {
+			return vs, nil
+		}
 	}
-	return nil, fmt.Errorf("the routing of %s kept changing while svctl wrote it: try again", service)
+	return nil, fmt.Errorf("the routing of %s kept changing while svctl wrote it (%d tries): try again", service, casAttempts)
 }
 
-// set writes one entry.
-func set(c *consul.Client, e consul.ConfigEntry) error {
-	ok, _, err := c.ConfigEntries().Set(e, nil)
+// read returns the entry kind/name in Consul and its ModifyIndex; nil and
+// 0 when there is none (a check-and-set at 0 creates it only if it still
+// does not exist).
+func read[T consul.ConfigEntry](c *consul.Client, kind, name string) (T, uint64, error) {
+	var none T
+	e, _, err := c.ConfigEntries().Get(kind, name, nil)
 	if err != nil {
-		return fmt.Errorf("write %s/%s: %w", e.GetKind(), e.GetName(), err)
+		var se consul.StatusError
+		if errors.As(err, &se) && se.Code == 404 {
+			return none, 0, nil
+		}
+		return none, 0, fmt.Errorf("read %s/%s: %w", kind, name, err)
 	}
+	t, ok := e.(T)
 	if !ok {
-		return fmt.Errorf("write %s/%s: consul did not apply it", e.GetKind(), e.GetName())
+		return none, 0, fmt.Errorf("read %s/%s: Consul answered a %T", kind, name, e)
 	}
-	return nil
+	return t, e.GetModifyIndex(), nil
 }
+
+// withoutVersions is a resolver without what personalize adds: the shared
+// subset as the default, the versions' subsets and failovers, their Meta.
+func withoutVersions(r *consul.ServiceResolverConfigEntry) *consul.ServiceResolverConfigEntry {
+	out := *r
+	out.ModifyIndex, out.CreateIndex = 0, 0
+	personal := func(subset string) bool { return subset == SharedSubset || strings.HasPrefix(subset, versionSubsetPrefix) }
+	out.Subsets = maps.Clone(r.Subsets)
+	maps.DeleteFunc(out.Subsets, func(k string, _ consul.ServiceResolverSubset) bool { return personal(k) })
+	out.Failover = maps.Clone(r.Failover)
+	maps.DeleteFunc(out.Failover, func(k string, _ consul.ServiceResolverFailover) bool { return personal(k) })
+	out.Meta = maps.Clone(r.Meta)
+	maps.DeleteFunc(out.Meta, func(k, _ string) bool { return strings.HasPrefix(k, versionMetaPrefix) })
+	if out.DefaultSubset == SharedSubset {
+		out.DefaultSubset = ""
+	}
+	if len(out.Subsets) == 0 {
+		out.Subsets = nil
+	}
+	if len(out.Failover) == 0 {
+		out.Failover = nil
+	}
+	return &out
+}
+
+// withoutRoutes is a router without the versions' routes personalize adds.
+func withoutRoutes(r *consul.ServiceRouterConfigEntry) *consul.ServiceRouterConfigEntry {
+	out := *r
+	out.ModifyIndex, out.CreateIndex = 0, 0
+	out.Routes = slices.DeleteFunc(slices.Clone(r.Routes), func(rt consul.ServiceRoute) bool {
+		return rt.Destination != nil && strings.HasPrefix(rt.Destination.ServiceSubset, versionSubsetPrefix)
+	})
+	return &out
+}
+
+// casAttempts is how many times a routing change is tried against others
+// made at the same moment.
+const casAttempts = 60
+
+// cas writes e if it is still at index; false when it changed meanwhile.
+// Consul checks every write against the whole discovery chain: a router
+// naming a subset that another command's resolver has just taken away (or
+// a resolver taking away a subset another's router has just named) is
+// refused, and is a change made meanwhile too.
+func cas(c *consul.Client, e consul.ConfigEntry, index uint64) (bool, error) {
+	ok, _, err := c.ConfigEntries().CAS(e, index, nil)
+	if err != nil && strings.Contains(err.Error(), "does not have a subset named") {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("write %s/%s: %w", e.GetKind(), e.GetName(), err)
+	}
+	return ok, nil
+}
+
 
 // SetMode gives version of service a personal route with mode, live:
 // Private takes it out of general rotation, Shared puts it back in.
-func SetMode(c *consul.Client, dir, service, version string, mode Mode) error {
+func SetMode(c *consul.Client, service, version string, mode Mode) error {
 	if mode != Private && mode != Shared {
 		return fmt.Errorf("unknown mode %q", mode)
 	}
-	_, err := applyVersions(c, dir, service, func(vs Versions) error {
+	_, err := applyVersions(c, service, func(vs Versions) error {
 		vs[version] = mode
 		return nil
 	})
@@ -277,8 +341,8 @@ func SetMode(c *consul.Client, dir, service, version string, mode Mode) error {
 
 // Forget removes version's personal route and subset: for a version whose
 // last instance is gone.
-func Forget(c *consul.Client, dir, service, version string) error {
-	_, err := applyVersions(c, dir, service, func(vs Versions) error {
+func Forget(c *consul.Client, service, version string) error {
+	_, err := applyVersions(c, service, func(vs Versions) error {
 		delete(vs, version)
 		return nil
 	})

@@ -1,8 +1,10 @@
 package mesh_test
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	consul "github.com/hashicorp/consul/api"
@@ -54,7 +56,7 @@ func chainTargets(t *testing.T, c *consul.Client) []string {
 func TestPersonalRoutingInConsul(t *testing.T) {
 	c := consultest.Start(t).Client
 
-	if err := mesh.SetMode(c, envoyDir, service, "lobpop_v2", mesh.Private); err == nil || !strings.Contains(err.Error(), "svctl mesh tutorial") {
+	if err := mesh.SetMode(c, service, "lobpop_v2", mesh.Private); err == nil || !strings.Contains(err.Error(), "svctl mesh tutorial") {
 		t.Fatalf("SetMode with no profile applied: err = %v, want one saying to apply a profile", err)
 	}
 	if _, _, err := c.ConfigEntries().Get(consul.ServiceResolver, service, nil); err == nil {
@@ -65,7 +67,7 @@ func TestPersonalRoutingInConsul(t *testing.T) {
 		t.Fatal(err)
 	}
 	fileRoutes := len(routerOf(t, c).Routes)
-	if err := mesh.SetMode(c, envoyDir, service, "lobpop_v2", mesh.Private); err != nil {
+	if err := mesh.SetMode(c, service, "lobpop_v2", mesh.Private); err != nil {
 		t.Fatalf("make lobpop_v2 private: %v", err)
 	}
 	subset := mesh.SubsetName("lobpop_v2")
@@ -103,7 +105,7 @@ func TestPersonalRoutingInConsul(t *testing.T) {
 
 	// A second private version, and the profile switched: both keep their
 	// routes, now with the resilient profile's settings.
-	if err := mesh.SetMode(c, envoyDir, service, "lobpop_v3", mesh.Private); err != nil {
+	if err := mesh.SetMode(c, service, "lobpop_v3", mesh.Private); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := mesh.Apply(c, envoyDir, "resilient"); err != nil {
@@ -123,7 +125,7 @@ func TestPersonalRoutingInConsul(t *testing.T) {
 	assertMode(t, c, "lobpop_v3", mesh.Private)
 
 	// Promote: in general rotation, still reached by its member.
-	if err := mesh.SetMode(c, envoyDir, service, "lobpop_v2", mesh.Shared); err != nil {
+	if err := mesh.SetMode(c, service, "lobpop_v2", mesh.Shared); err != nil {
 		t.Fatal(err)
 	}
 	if f := resolverOf(t, c).Subsets[mesh.SharedSubset].Filter; f != `Service.Meta.deploy_name != "lobpop_v3"` {
@@ -133,7 +135,7 @@ func TestPersonalRoutingInConsul(t *testing.T) {
 
 	// Forget both: the profile's files as they are.
 	for _, v := range []string{"lobpop_v2", "lobpop_v3"} {
-		if err := mesh.Forget(c, envoyDir, service, v); err != nil {
+		if err := mesh.Forget(c, service, v); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,4 +172,71 @@ func TestSubsetNamesAreValidAndDistinct(t *testing.T) {
 		}
 		seen[s] = v
 	}
+}
+
+// TestConcurrentPrivateRunsLoseNoRoute: ten versions made private at the
+// same moment, as ten developers' `run --private` do, then half of them
+// forgotten at once, as their stops do: Consul ends with exactly the routes
+// and subsets of the versions left, none lost to another's write.
+func TestConcurrentPrivateRunsLoseNoRoute(t *testing.T) {
+	c := consultest.Start(t).Client
+	if _, err := mesh.Apply(c, envoyDir, "tutorial"); err != nil {
+		t.Fatal(err)
+	}
+	fileRoutes := len(routerOf(t, c).Routes)
+	var names []string
+	for i := range 10 {
+		names = append(names, fmt.Sprintf("dev%02d_v1", i))
+	}
+	at := func(what string, f func(name string) error, names []string) {
+		t.Helper()
+		errs := make(chan error, len(names))
+		var wg sync.WaitGroup
+		for _, n := range names {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- f(n)
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+		}
+	}
+	check := func(want []string) {
+		t.Helper()
+		vs, _, err := mesh.ReadVersions(c, service)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, router := resolverOf(t, c), routerOf(t, c)
+		if len(vs) != len(want) || len(router.Routes) != fileRoutes+len(want) || len(res.Subsets) != len(want)+1 {
+			t.Errorf("%d versions recorded, %d personal routes, %d subsets; want %d of each (and the shared subset)", len(vs), len(router.Routes)-fileRoutes, len(res.Subsets)-1, len(want))
+		}
+		for _, n := range want {
+			if vs[n] != mesh.Private {
+				t.Errorf("%s is %q, want private", n, vs[n])
+			}
+			if _, ok := res.Subsets[mesh.SubsetName(n)]; !ok {
+				t.Errorf("%s has no subset", n)
+			}
+			routed := false
+			for _, r := range router.Routes {
+				if r.Destination != nil && r.Destination.ServiceSubset == mesh.SubsetName(n) {
+					routed = true
+				}
+			}
+			if !routed {
+				t.Errorf("%s has no route", n)
+			}
+		}
+	}
+	at("private", func(n string) error { return mesh.SetMode(c, service, n, mesh.Private) }, names)
+	check(names)
+	at("forget", func(n string) error { return mesh.Forget(c, service, n) }, names[:5])
+	check(names[5:])
 }

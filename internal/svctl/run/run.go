@@ -109,12 +109,8 @@ func Run(ctx context.Context, e *env.Env, r *request.Request, opts Options, out 
 	if err != nil {
 		return res, err
 	}
-	envoy, err := e.EnvoyDir()
-	if err != nil {
-		return res, err
-	}
 	d := deploy.New(nc, cc, out.Progress)
-	vs := versions.New(d, cc, envoy)
+	vs := versions.New(d, cc)
 	me, err := e.Owner()
 	if err != nil {
 		return res, err
@@ -293,8 +289,7 @@ func forgetIfGone(e *env.Env, r *request.Request, runErr error) error {
 	if err != nil {
 		return runErr
 	}
-	envoy, _ := e.EnvoyDir()
-	if _, err := versions.New(deploy.New(nc, cc, nil), cc, envoy).ForgetIfGone(r.Service, r.Name); err != nil {
+	if _, err := versions.New(deploy.New(nc, cc, nil), cc).ForgetIfGone(r.Service, r.Name); err != nil {
 		return fmt.Errorf("%w\n(%v)", runErr, err)
 	}
 	return runErr

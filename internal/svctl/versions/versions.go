@@ -7,7 +7,6 @@ package versions
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,26 +22,18 @@ import (
 
 // Versions are the versions of the services on one cluster.
 type Versions struct {
-	d     *deploy.Client
-	cc    *consul.Client
-	envoy string // the folder of the mesh's config entries
+	d  *deploy.Client
+	cc *consul.Client
 }
 
-// New returns the versions of the cluster of d and cc, whose routes are
-// rebuilt from the config entries in envoyDir.
-func New(d *deploy.Client, cc *consul.Client, envoyDir string) *Versions {
-	return &Versions{d: d, cc: cc, envoy: envoyDir}
+// New returns the versions of the cluster of d and cc.
+func New(d *deploy.Client, cc *consul.Client) *Versions {
+	return &Versions{d: d, cc: cc}
 }
-
-// errNoEnvoy: the routes are rebuilt from the envoy/ folder of a checkout.
-var errNoEnvoy = errors.New("the mesh's config entries (envoy/) are read from a checkout of the repository")
 
 // forget removes name's personal route.
 func (v *Versions) forget(service, name string) error {
-	if v.envoy == "" {
-		return errNoEnvoy
-	}
-	return mesh.Forget(v.cc, v.envoy, service, name)
+	return mesh.Forget(v.cc, service, name)
 }
 
 // state is what a check needs of service: its routes, and its live jobs.
@@ -125,10 +116,7 @@ func (v *Versions) CheckApplied(service string) error { return mesh.CheckApplied
 
 // SetMode routes name of service in mode, live.
 func (v *Versions) SetMode(service, name string, mode mesh.Mode) error {
-	if v.envoy == "" {
-		return errNoEnvoy
-	}
-	return mesh.SetMode(v.cc, v.envoy, service, name, mode)
+	return mesh.SetMode(v.cc, service, name, mode)
 }
 
 // ForgetIfGone removes the personal route of name once its last instance
