@@ -236,3 +236,51 @@ func TestPersonalVersionOnNomad(t *testing.T) {
 		t.Fatalf("with lobpop_v2 stopped, 30 loads naming it reached %v, want all on lobpop_v1", got)
 	}
 }
+
+// TestAPrivateVersionFailsClosed: a teammate (or Terraform, or a GitOps
+// job) applies every file of envoy/ with `consul config write`, twice,
+// over a private version's routing. Its instance is marked private in its
+// own service meta, and the files' resolver sends plain requests only to
+// instances not so marked: no plain load reaches it, and ps still calls it
+// private.
+func TestAPrivateVersionFailsClosed(t *testing.T) {
+	c := newCluster(t, seed.Small)
+	c.svctl("run", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
+	c.svctl("run", "-private", "lobsters-popularity", "mine_v2", "UNCOMMITTED_COPY")
+	mine := baggageClient("svctl-version=mine_v2")
+	c.waitFor("mine_v2 answering loads that name it", 30*time.Second, func() bool {
+		return fetchPage(mine, c.web+"/popular").Version == "mine_v2"
+	})
+
+	files, _ := filepath.Glob(filepath.Join(c.repo, "envoy", "*.hcl"))
+	for _, dir := range []string{"setup", "profiles/tutorial"} {
+		more, _ := filepath.Glob(filepath.Join(c.repo, "envoy", dir, "*.hcl"))
+		files = append(files, more...)
+	}
+	if len(files) < 7 {
+		t.Fatalf("found only %v under envoy/", files)
+	}
+	// The first round's resolver is refused (Consul will not drop subsets
+	// the router still names); its router goes in, and the second round's
+	// resolver then too, as the issue's teammate saw: the files as they are.
+	for round := 0; round < 2; round++ {
+		for _, f := range files {
+			_, _ = c.try("consul", "config", "write", f)
+		}
+	}
+	if out := c.run("consul", "config", "read", "-kind", "service-resolver", "-name", "lobsters-popularity"); strings.Contains(out, "mine_v2") || strings.Contains(out, "v-mine") {
+		t.Fatalf("the resolver still has mine_v2's routing after the files were applied:\n%s", out)
+	}
+	// The monolith's Envoy has the files' routing within a moment.
+	time.Sleep(3 * time.Second)
+	if got := c.versions(c.client, 100, 4); got["lobpop_v1"] != 100 {
+		t.Fatalf("after the files were applied over it, 100 plain loads reached %v, want all on lobpop_v1", got)
+	}
+	if m := c.modes(); m["mine_v2"] != "private" || m["lobpop_v1"] != "shared" {
+		t.Fatalf("svctl ps modes = %v, want mine_v2 private and lobpop_v1 shared", m)
+	}
+	c.svctl("stop", "mine_v2")
+	if got := c.versions(c.client, 20, 4); got["lobpop_v1"] != 20 {
+		t.Fatalf("after mine_v2 stopped, 20 plain loads reached %v", got)
+	}
+}

@@ -71,15 +71,28 @@ func instanceFilter(version string) string {
 	return fmt.Sprintf("Service.Meta.%s == %q", record.MetaDeployName, version)
 }
 
-// sharedFilter selects every instance except those of the private versions.
+// SharedFilterBase selects the instances not run as private versions: the
+// shared subset of every profile's resolver file, so that applying the
+// files as they are fails closed.
+var SharedFilterBase = fmt.Sprintf("Service.Meta.%s != %q", record.MetaPrivate, "1")
+
+// sharedFilter selects the instances in general rotation: those not run as
+// private versions and those of versions promoted since, without those of
+// versions demoted since.
 func sharedFilter(vs Versions) string {
-	var parts []string
+	filter := SharedFilterBase
+	var in, out []string
 	for _, v := range slices.Sorted(maps.Keys(vs)) {
-		if vs[v] == Private {
-			parts = append(parts, fmt.Sprintf("Service.Meta.%s != %q", record.MetaDeployName, v))
+		if vs[v] == Shared {
+			in = append(in, fmt.Sprintf("Service.Meta.%s == %q", record.MetaDeployName, v))
+		} else {
+			out = append(out, fmt.Sprintf("Service.Meta.%s != %q", record.MetaDeployName, v))
 		}
 	}
-	return strings.Join(parts, " and ")
+	if len(in) > 0 {
+		filter = "(" + strings.Join(append([]string{filter}, in...), " or ") + ")"
+	}
+	return strings.Join(append([]string{filter}, out...), " and ")
 }
 
 // versionsOf reads the versions from a resolver's Meta.
@@ -136,8 +149,8 @@ func personalize(entries []Entry, service string, vs Versions) ([]Entry, error) 
 		return nil, fmt.Errorf("personal versions of %s need a service-resolver and a service-router for it in the profile", service)
 	}
 	res := *out[ri].Entry.(*consul.ServiceResolverConfigEntry)
-	if res.DefaultSubset != "" || res.Redirect != nil {
-		return nil, fmt.Errorf("%s: personal versions of %s need the resolver's default subset, and no redirect", out[ri].File, service)
+	if res.DefaultSubset != "" && res.DefaultSubset != SharedSubset || res.Redirect != nil {
+		return nil, fmt.Errorf("%s: personal versions of %s need the resolver's default subset to be %q (or none), and no redirect", out[ri].File, service, SharedSubset)
 	}
 	res.Subsets = maps.Clone(res.Subsets)
 	if res.Subsets == nil {
@@ -271,20 +284,21 @@ func read[T consul.ConfigEntry](c *consul.Client, kind, name string) (T, uint64,
 	return t, e.GetModifyIndex(), nil
 }
 
-// withoutVersions is a resolver without what personalize adds: the shared
-// subset as the default, the versions' subsets and failovers, their Meta.
+// withoutVersions is a resolver without what personalize adds: the
+// versions' subsets and failovers and their Meta, and the shared subset as
+// the profile files have it.
 func withoutVersions(r *consul.ServiceResolverConfigEntry) *consul.ServiceResolverConfigEntry {
 	out := *r
 	out.ModifyIndex, out.CreateIndex = 0, 0
-	personal := func(subset string) bool { return subset == SharedSubset || strings.HasPrefix(subset, versionSubsetPrefix) }
+	personal := func(subset string) bool { return strings.HasPrefix(subset, versionSubsetPrefix) }
 	out.Subsets = maps.Clone(r.Subsets)
 	maps.DeleteFunc(out.Subsets, func(k string, _ consul.ServiceResolverSubset) bool { return personal(k) })
 	out.Failover = maps.Clone(r.Failover)
 	maps.DeleteFunc(out.Failover, func(k string, _ consul.ServiceResolverFailover) bool { return personal(k) })
 	out.Meta = maps.Clone(r.Meta)
 	maps.DeleteFunc(out.Meta, func(k, _ string) bool { return strings.HasPrefix(k, versionMetaPrefix) })
-	if out.DefaultSubset == SharedSubset {
-		out.DefaultSubset = ""
+	if _, ok := out.Subsets[SharedSubset]; ok {
+		out.Subsets[SharedSubset] = consul.ServiceResolverSubset{Filter: SharedFilterBase}
 	}
 	if len(out.Subsets) == 0 {
 		out.Subsets = nil

@@ -2,7 +2,9 @@ package mesh_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -75,7 +77,7 @@ func TestPersonalRoutingInConsul(t *testing.T) {
 	if res.DefaultSubset != mesh.SharedSubset {
 		t.Errorf("default subset = %q, want %q", res.DefaultSubset, mesh.SharedSubset)
 	}
-	if f := res.Subsets[mesh.SharedSubset].Filter; f != `Service.Meta.deploy_name != "lobpop_v2"` {
+	if f := res.Subsets[mesh.SharedSubset].Filter; f != `Service.Meta.private != "1" and Service.Meta.deploy_name != "lobpop_v2"` {
 		t.Errorf("shared subset filter = %q, want one leaving lobpop_v2 out", f)
 	}
 	if f := res.Subsets[subset].Filter; f != `Service.Meta.deploy_name == "lobpop_v2"` {
@@ -116,7 +118,7 @@ func TestPersonalRoutingInConsul(t *testing.T) {
 	if res.LoadBalancer == nil || res.LoadBalancer.Policy != "least_request" {
 		t.Errorf("resilient's least request was lost: %+v", res.LoadBalancer)
 	}
-	if f := res.Subsets[mesh.SharedSubset].Filter; f != `Service.Meta.deploy_name != "lobpop_v2" and Service.Meta.deploy_name != "lobpop_v3"` {
+	if f := res.Subsets[mesh.SharedSubset].Filter; f != `Service.Meta.private != "1" and Service.Meta.deploy_name != "lobpop_v2" and Service.Meta.deploy_name != "lobpop_v3"` {
 		t.Errorf("shared subset filter under resilient = %q", f)
 	}
 	if n := len(routerOf(t, c).Routes); n != 3 {
@@ -128,8 +130,8 @@ func TestPersonalRoutingInConsul(t *testing.T) {
 	if err := mesh.SetMode(c, service, "lobpop_v2", mesh.Shared); err != nil {
 		t.Fatal(err)
 	}
-	if f := resolverOf(t, c).Subsets[mesh.SharedSubset].Filter; f != `Service.Meta.deploy_name != "lobpop_v3"` {
-		t.Errorf("after promoting lobpop_v2 the shared filter is %q, want only lobpop_v3 left out", f)
+	if f := resolverOf(t, c).Subsets[mesh.SharedSubset].Filter; f != `(Service.Meta.private != "1" or Service.Meta.deploy_name == "lobpop_v2") and Service.Meta.deploy_name != "lobpop_v3"` {
+		t.Errorf("after promoting lobpop_v2 the shared filter is %q, want lobpop_v2 in and only lobpop_v3 left out", f)
 	}
 	assertMode(t, c, "lobpop_v2", mesh.Shared)
 
@@ -140,8 +142,8 @@ func TestPersonalRoutingInConsul(t *testing.T) {
 		}
 	}
 	res = resolverOf(t, c)
-	if res.DefaultSubset != "" || len(res.Subsets) != 0 || len(res.Failover) != 0 {
-		t.Errorf("after forgetting every version the resolver still has %+v", res)
+	if res.DefaultSubset != mesh.SharedSubset || len(res.Subsets) != 1 || res.Subsets[mesh.SharedSubset].Filter != mesh.SharedFilterBase || len(res.Failover) != 0 {
+		t.Errorf("after forgetting every version the resolver is not the file's (the shared subset alone, %s): %+v", mesh.SharedFilterBase, res)
 	}
 	if n := len(routerOf(t, c).Routes); n != fileRoutes {
 		t.Errorf("after forgetting every version the router has %d routes, want the file's %d", n, fileRoutes)
@@ -239,4 +241,50 @@ func TestConcurrentPrivateRunsLoseNoRoute(t *testing.T) {
 	check(names)
 	at("forget", func(n string) error { return mesh.Forget(c, service, n) }, names[:5])
 	check(names[5:])
+}
+
+// TestTheFilesFailClosed: every profile's resolver, as its file has it
+// (as `consul config write` applies it, with no svctl), sends requests to
+// the shared subset, which leaves out the instances run as private
+// versions; checked against Consul's own filter on registered instances.
+func TestTheFilesFailClosed(t *testing.T) {
+	agent := consultest.Start(t)
+	c := agent.Client
+	for i, meta := range []map[string]string{
+		{"deploy_name": "plain_v1"},
+		{"deploy_name": "mine_v2", "private": "1"},
+		{"deploy_name": "old_v0"}, // from before svctl marked instances
+	} {
+		reg := &consul.AgentServiceRegistration{ID: fmt.Sprintf("%s-%d", service, i), Name: service, Port: 9000 + i, Meta: meta}
+		if err := c.Agent().ServiceRegister(reg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	profiles, err := mesh.Profiles(envoyDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range profiles {
+		e, err := mesh.LoadFile(filepath.Join(envoyDir, "profiles", p, "service-resolver.hcl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := e.(*consul.ServiceResolverConfigEntry)
+		shared, ok := res.Subsets[mesh.SharedSubset]
+		if res.DefaultSubset != mesh.SharedSubset || !ok {
+			t.Fatalf("profile %s's resolver does not send requests to the %s subset: %+v", p, mesh.SharedSubset, res)
+		}
+		entries, _, err := c.Health().Service(service, "", false, &consul.QueryOptions{Filter: shared.Filter})
+		if err != nil {
+			t.Fatalf("profile %s's shared filter %q: %v", p, shared.Filter, err)
+		}
+		var got []string
+		for _, en := range entries {
+			got = append(got, en.Service.Meta["deploy_name"])
+		}
+		sort.Strings(got)
+		if strings.Join(got, ",") != "old_v0,plain_v1" {
+			t.Errorf("profile %s's shared subset selects %v, want every instance but the private one", p, got)
+		}
+	}
 }

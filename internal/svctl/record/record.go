@@ -14,6 +14,7 @@ const (
 	MetaSourceDir  = "source_dir"
 	MetaArtifact   = "artifact" // the published binary's checksum; "" when not published
 	MetaOwner      = "owner"    // who ran it (see package owner)
+	MetaPrivate    = "private"  // "1" on an instance run as a private version: the mesh's shared subset leaves it out
 )
 
 // Record is what a job's meta says of the run that submitted it.
@@ -21,6 +22,8 @@ type Record struct {
 	Service, Name, Source, Commit, SourceDir, Artifact string
 	// Owner is who ran it; "" for a job from before svctl recorded owners.
 	Owner string
+	// Private: run as a private version (run --private).
+	Private bool
 }
 
 // Meta is the meta that records r, as a run writes it.
@@ -39,6 +42,9 @@ func (r Record) Meta() map[string]string {
 	if r.Owner != "" {
 		m[MetaOwner] = r.Owner
 	}
+	if r.Private {
+		m[MetaPrivate] = "1"
+	}
 	return m
 }
 
@@ -55,6 +61,7 @@ func Read(meta map[string]string) (rec Record, ok bool) {
 		SourceDir: meta[MetaSourceDir],
 		Artifact:  meta[MetaArtifact],
 		Owner:     meta[MetaOwner],
+		Private:   meta[MetaPrivate] == "1",
 	}, true
 }
 

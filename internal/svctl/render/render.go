@@ -49,6 +49,8 @@ type Run struct {
 	Source string            // SOURCE as the user typed it, "HEAD" when none
 	User   map[string]string // the user's --var values
 	Owner  string            // who runs it
+	// Private: a private version, its instances marked so in their meta.
+	Private bool
 }
 
 // Built is what the steps before rendering made for a run. A run published
@@ -95,6 +97,7 @@ func (r Run) Record(b Built) record.Record {
 		SourceDir: b.SourceDir,
 		Artifact:  b.BinaryArtifact.Checksum,
 		Owner:     r.Owner,
+		Private:   r.Private,
 	}
 }
 

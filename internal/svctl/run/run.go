@@ -174,7 +174,9 @@ func Run(ctx context.Context, e *env.Env, r *request.Request, opts Options, out 
 		res.Took.Publish = time.Since(start)
 	}
 
-	job, err := render.Job(r.ForJob(res.JobID, me), built, chosen)
+	rr := r.ForJob(res.JobID, me)
+	rr.Private = opts.Private
+	job, err := render.Job(rr, built, chosen)
 	if err != nil {
 		return res, &request.InputError{Msg: err.Error()}
 	}

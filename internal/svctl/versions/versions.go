@@ -220,7 +220,10 @@ func (e *OwnedError) Error() string {
 // BadInput marks the error as the user's mistake (exit status 2).
 func (e *OwnedError) BadInput() bool { return true }
 
-// Modes sets each row's mode: shared or private, as the mesh routes it.
+// Modes sets each row's mode: shared or private, as the mesh routes it; a
+// version without a route of its own is as its instance was run (a
+// private one whose route went, say by a re-application of envoy/'s files,
+// is still left out of general rotation by the shared subset).
 func (v *Versions) Modes(rows []deploy.Row) error {
 	modes := map[string]mesh.Versions{}
 	for k, r := range rows {
@@ -232,7 +235,15 @@ func (v *Versions) Modes(rows []deploy.Row) error {
 			}
 			modes[r.Service] = vs
 		}
-		rows[k].Mode = string(vs.Mode(r.Name))
+		mode, routed := vs[r.Name]
+		switch {
+		case routed:
+		case r.RunPrivate:
+			mode = mesh.Private
+		default:
+			mode = mesh.Shared
+		}
+		rows[k].Mode = string(mode)
 	}
 	return nil
 }
