@@ -20,7 +20,7 @@ import (
 )
 
 // commands are svctl's commands, in the order its usage lists them.
-var commands = []*command{runCommand, watchCommand, stopCommand, psCommand, logsCommand, promoteCommand, demoteCommand, renderCommand, meshCommand, publishCommand, gcCommand}
+var commands = []*command{runCommand, watchCommand, stopCommand, psCommand, logsCommand, promoteCommand, demoteCommand, extendCommand, expireCommand, renderCommand, meshCommand, publishCommand, gcCommand}
 
 const usageFooter = `
 SOURCE: UNCOMMITTED_COPY (the working tree as it is now, copied), UNCOMMITTED

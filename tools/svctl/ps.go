@@ -9,11 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/env"
+	"microwizard/internal/svctl/expiry"
 	"microwizard/internal/svctl/mesh"
 	"microwizard/internal/svctl/record"
 	"microwizard/internal/svctl/run"
@@ -65,6 +67,15 @@ the active mesh profile.`,
 			if err := versions.New(d, cc).Modes(rows); err != nil {
 				return err
 			}
+			expiries, err := expiry.New(cc).All()
+			if err != nil {
+				return err
+			}
+			for k, r := range rows {
+				if en, ok := expiries[r.Service+"/"+r.Name]; ok && !en.Expires.IsZero() {
+					rows[k].Expires = &en.Expires
+				}
+			}
 			if *asJSON {
 				enc := json.NewEncoder(out.stdout)
 				enc.SetIndent("", "  ")
@@ -78,9 +89,9 @@ the active mesh profile.`,
 			}
 			fmt.Fprintf(out.stdout, "mesh profile: %s\n", profile)
 			tw := tabwriter.NewWriter(out.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SERVICE\tNAME\tOWNER\tMODE\tALLOC\tNODE\tSOURCE\tADDRESS\tNOMAD\tCONSUL")
+			fmt.Fprintln(tw, "SERVICE\tNAME\tOWNER\tMODE\tEXPIRES\tALLOC\tNODE\tSOURCE\tADDRESS\tNOMAD\tCONSUL")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shown(r.Service), shown(r.Name), shown(orDash(r.Owner)), r.Mode, shown(record.ShortID(r.AllocID)), shown(orDash(r.Node)), shown(sourceText(r)), shown(orDash(r.Address)), shown(r.NomadStatus), shown(r.ConsulHealth))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shown(r.Service), shown(r.Name), shown(orDash(r.Owner)), r.Mode, expiresText(r.Expires), shown(record.ShortID(r.AllocID)), shown(orDash(r.Node)), shown(sourceText(r)), shown(orDash(r.Address)), shown(r.NomadStatus), shown(r.ConsulHealth))
 			}
 			return tw.Flush()
 		}
@@ -116,6 +127,18 @@ func shown(s string) string {
 		}
 	}
 	return s
+}
+
+// expiresText is when a version expires, from now: "in 7h59m", "overdue"
+// (the periodic job stops it within 30 s), or "-" for never.
+func expiresText(t *time.Time) string {
+	switch {
+	case t == nil:
+		return "-"
+	case time.Until(*t) <= 0:
+		return "overdue"
+	}
+	return "in " + time.Until(*t).Round(time.Minute).String()
 }
 
 func orDash(s string) string {

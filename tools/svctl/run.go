@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"microwizard/internal/svctl/env"
+	"microwizard/internal/svctl/expiry"
 	"microwizard/internal/svctl/mesh"
 	"microwizard/internal/svctl/record"
 	"microwizard/internal/svctl/request"
@@ -57,9 +58,40 @@ func runFlags(fs *flag.FlagSet) (varFlags, func() run.Options) {
 	publish := fs.Bool("publish", false, "publish the build to the artifact store (SVCTL_ARTIFACTS) even where the nodes are this machine")
 	maxUntracked := fs.Int64("max-untracked", snapshot.DefaultMaxUntracked>>20, "the largest untracked file UNCOMMITTED_COPY takes, in MB (0: no limit)")
 	private := fs.Bool("private", false, "run a private version: only requests whose baggage names NAME reach it (svctl-version=NAME)")
+	ttl := &ttlFlag{}
+	fs.Var(ttl, "ttl", fmt.Sprintf("how long the version lives from this run on, at most 30 days (0: for ever; default %s private, %s shared)", expiry.DefaultPrivate, expiry.DefaultShared))
 	return vars, func() run.Options {
-		return run.Options{Timeout: *timeout, Publish: *publish, MaxUntracked: *maxUntracked << 20, Private: *private}
+		o := run.Options{Timeout: *timeout, Publish: *publish, MaxUntracked: *maxUntracked << 20, Private: *private}
+		if ttl.set {
+			o.TTL = &ttl.d
+		}
+		return o
 	}
+}
+
+// ttlFlag is -ttl: a time to live, checked as it is parsed.
+type ttlFlag struct {
+	d   time.Duration
+	set bool
+}
+
+func (f *ttlFlag) String() string {
+	if !f.set {
+		return "default"
+	}
+	return f.d.String()
+}
+
+func (f *ttlFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("a duration such as 90m or 8h: %w", err)
+	}
+	if err := expiry.Check(d); err != nil {
+		return err
+	}
+	f.d, f.set = d, true
+	return nil
 }
 
 // runOnce runs the pipeline once and prints its report.
@@ -77,6 +109,11 @@ func runOnce(ctx context.Context, e *env.Env, r *request.Request, opts run.Optio
 	buildText := round(t.Build)
 	if t.BuildReused {
 		buildText += " (reused)"
+	}
+	if exp := res.Expiry.Expires; !exp.IsZero() {
+		fmt.Fprintf(out.stdout, "%s expires at %s (in %s; `svctl extend %s D` gives it longer)\n", r.Name, exp.Local().Format(time.DateTime), round(time.Until(exp)), r.Name)
+	} else {
+		fmt.Fprintf(out.stdout, "%s does not expire\n", r.Name)
 	}
 	fmt.Fprintf(out.stdout, "timings: copy %s, build %s, publish %s, submit to healthy %s, total %s\n",
 		round(t.Copy), buildText, round(t.Publish), round(t.Healthy), round(t.Copy+t.Build+t.Publish+t.Healthy))

@@ -10,6 +10,7 @@ import (
 
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/env"
+	"microwizard/internal/svctl/expiry"
 	"microwizard/internal/svctl/versions"
 )
 
@@ -66,6 +67,13 @@ stopped it.`,
 			fmt.Fprintf(out.stdout, "stopped %d instance(s) of %s\n", len(stopped), name)
 			if err := forgetRoute(e, d, cc, service, name, out); err != nil {
 				return err
+			}
+			if left, err := vs.Running(service, name); err != nil {
+				return err
+			} else if left == 0 {
+				if err := expiry.New(cc).Clear(service, name); err != nil {
+					return fmt.Errorf("clear the expiry of %s/%s: %w", service, name, err)
+				}
 			}
 			// Their run directories (copy, binary, job) go with them.
 			data, err := e.Data()

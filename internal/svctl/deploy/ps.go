@@ -1,24 +1,27 @@
 package deploy
 
-import ()
+import "time"
 
 // Row is one instance for `svctl ps`.
 type Row struct {
-	Service      string `json:"service"`
-	Name         string `json:"name"`
-	Owner        string `json:"owner"`       // who ran it; "" from before svctl recorded owners
-	Mode         string `json:"mode"`        // shared or private; set by the caller, which knows the mesh
-	RunPrivate   bool   `json:"run_private"` // run as a private version: marked so in its own meta
-	JobID        string `json:"job_id"`
-	AllocID      string `json:"alloc_id"`
-	Node         string `json:"node"`
-	Source       string `json:"source"`
-	Commit       string `json:"commit"`
-	SourceDir    string `json:"source_dir"`
-	Artifact     string `json:"artifact,omitempty"` // the published build's sha256:HEX`
-	Address      string `json:"address"`
-	NomadStatus  string `json:"nomad_status"`
-	ConsulHealth string `json:"consul_health"`
+	Service    string `json:"service"`
+	Name       string `json:"name"`
+	Owner      string `json:"owner"`       // who ran it; "" from before svctl recorded owners
+	Mode       string `json:"mode"`        // shared or private; set by the caller, which knows the mesh
+	RunPrivate bool   `json:"run_private"` // run as a private version: marked so in its own meta
+	// Expires is when the version expires (set by the caller, which
+	// reads the expiries); nil: never.
+	Expires      *time.Time `json:"expires,omitempty"`
+	JobID        string     `json:"job_id"`
+	AllocID      string     `json:"alloc_id"`
+	Node         string     `json:"node"`
+	Source       string     `json:"source"`
+	Commit       string     `json:"commit"`
+	SourceDir    string     `json:"source_dir"`
+	Artifact     string     `json:"artifact,omitempty"` // the published build's sha256:HEX`
+	Address      string     `json:"address"`
+	NomadStatus  string     `json:"nomad_status"`
+	ConsulHealth string     `json:"consul_health"`
 }
 
 // Instances lists every live allocation of the jobs svctl ran, with its

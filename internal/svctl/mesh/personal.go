@@ -339,7 +339,6 @@ func cas(c *consul.Client, e consul.ConfigEntry, index uint64) (bool, error) {
 	return ok, nil
 }
 
-
 // SetMode gives version of service a personal route with mode, live:
 // Private takes it out of general rotation, Shared puts it back in.
 func SetMode(c *consul.Client, service, version string, mode Mode) error {

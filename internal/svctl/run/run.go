@@ -30,6 +30,7 @@ import (
 	"microwizard/internal/svctl/datadir"
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/env"
+	"microwizard/internal/svctl/expiry"
 	"microwizard/internal/svctl/gobuild"
 	"microwizard/internal/svctl/mesh"
 	"microwizard/internal/svctl/owner"
@@ -47,6 +48,9 @@ type Options struct {
 	Publish      bool          // publish even where the nodes are this machine
 	MaxUntracked int64         // the largest untracked file UNCOMMITTED_COPY takes, in bytes; 0: no limit
 	Private      bool          // routed only on the baggage member naming it
+	// TTL is how long the version lives from this run on (0: for ever);
+	// nil: expiry's default for its mode.
+	TTL *time.Duration
 }
 
 // Output is where a run writes: its progress, and its warnings.
@@ -57,6 +61,7 @@ type Result struct {
 	JobID    string
 	Instance *deploy.Instance
 	Took     Timings
+	Expiry   expiry.Entry // when the version expires; zero Expires: never
 }
 
 // Timings are how long the stages that take time took.
@@ -216,6 +221,13 @@ func Run(ctx context.Context, e *env.Env, r *request.Request, opts Options, out 
 	}
 	res.Instance = inst
 	res.Took.Healthy = inst.Elapsed
+	ttl := expiry.Default(opts.Private)
+	if opts.TTL != nil {
+		ttl = *opts.TTL
+	}
+	if res.Expiry, err = expiry.New(cc).Set(r.Service, r.Name, ttl, me); err != nil {
+		return res, fmt.Errorf("%s runs as job %s, but %w: `svctl extend %s/%s D` sets it", r.Name, res.JobID, err, r.Service, r.Name)
+	}
 	return res, nil
 }
 

@@ -95,6 +95,15 @@ func (v *Versions) CheckRun(service, name, owner string, private bool) (routed b
 	return routed, nil
 }
 
+// Running counts the live instances of name of service.
+func (v *Versions) Running(service, name string) (int, error) {
+	s, err := v.state(service)
+	if err != nil {
+		return 0, err
+	}
+	return s.running(name), nil
+}
+
 // CheckSharedLeft refuses to take name out of general rotation when no
 // other version would serve everyone: every plain request would fail.
 func (v *Versions) CheckSharedLeft(service, name string) error {

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"sort"
+	"time"
+
+	"microwizard/internal/svctl/deploy"
+	"microwizard/internal/svctl/env"
+	"microwizard/internal/svctl/expiry"
+	"microwizard/internal/svctl/versions"
+)
+
+var extendCommand = &command{
+	name:     "extend",
+	args:     "[SERVICE/]NAME D",
+	synopsis: "give NAME D more to live, from now",
+	help: `
+Makes NAME expire D from now (at most 30 days; 0: never). NAME must run,
+and be yours. Nothing is restarted: the expiry is kept in Consul's KV store
+(svctl/expiry/SERVICE/NAME).`,
+	minArgs: 2,
+	maxArgs: 2,
+	setup: func(fs *flag.FlagSet) action {
+		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {
+			service, name, err := versions.Parse(pos[0])
+			if err != nil {
+				return err
+			}
+			ttl := &ttlFlag{}
+			if err := ttl.Set(pos[1]); err != nil {
+				return usageError{fmt.Sprintf("D %q: %v", pos[1], err)}
+			}
+			nc, cc, err := e.Agents()
+			if err != nil {
+				return err
+			}
+			vs := versions.New(deploy.New(nc, cc, nil), cc)
+			if service, err = vs.Select(service, name); err != nil {
+				return err
+			}
+			me, err := e.Owner()
+			if err != nil {
+				return err
+			}
+			if err := vs.CheckOwner(service, name, me); err != nil {
+				return err
+			}
+			en, err := expiry.New(cc).Set(service, name, ttl.d, me)
+			if err != nil {
+				return err
+			}
+			if en.Expires.IsZero() {
+				fmt.Fprintf(out.stdout, "%s/%s does not expire\n", service, name)
+				return nil
+			}
+			fmt.Fprintf(out.stdout, "%s/%s expires at %s (in %s)\n", service, name, en.Expires.Local().Format(time.DateTime), round(time.Until(en.Expires)))
+			return nil
+		}
+	},
+}
+
+var expireCommand = &command{
+	name:     "expire",
+	args:     "",
+	synopsis: "stop every version whose time is up (the cluster's periodic job runs it)",
+	help: `
+Stops every version past its expiry as svctl stop stops it: out of Consul
+first, each instance finishing what it serves, so no request fails; its
+personal route goes too. Versions of every owner: the cluster's periodic
+job jobs/svctl-expire.nomad.hcl runs it every 30 seconds, so that a forgotten
+version goes even when its owner's laptop is closed. It says what it
+stopped.`,
+	minArgs: 0,
+	maxArgs: 0,
+	setup: func(fs *flag.FlagSet) action {
+		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {
+			nc, cc, err := e.Agents()
+			if err != nil {
+				return err
+			}
+			store := expiry.New(cc)
+			all, err := store.All()
+			if err != nil {
+				return err
+			}
+			d := deploy.New(nc, cc, out.stdout)
+			vs := versions.New(d, cc)
+			keys := make([]string, 0, len(all))
+			for k := range all {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var errs []error
+			for _, k := range keys {
+				en := all[k]
+				if en.Expires.IsZero() || time.Now().Before(en.Expires) {
+					continue
+				}
+				stopped, err := d.Stop(ctx, en.Service, en.Name, false)
+				var nf *deploy.NotFoundError
+				switch {
+				case errors.As(err, &nf):
+					// Gone some other way: only its expiry is left.
+				case err != nil:
+					errs = append(errs, fmt.Errorf("stop %s/%s: %w", en.Service, en.Name, err))
+					continue
+				default:
+					fmt.Fprintf(out.stdout, "expired %s/%s (at %s): stopped %d instance(s)\n", en.Service, en.Name, en.Expires.Format(time.RFC3339), len(stopped))
+				}
+				if _, err := vs.ForgetIfGone(en.Service, en.Name); err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				if err := store.Clear(en.Service, en.Name); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			return errors.Join(errs...)
+		}
+	},
+}
