@@ -39,6 +39,15 @@ func TestOwnersKeepTheirNames(t *testing.T) {
 		t.Errorf("ps shows no owner:\n%s", table)
 	}
 
+	t.Log("svctl mesh shows what it would change, and without a terminal or -yes changes nothing")
+	out, err := bob.try(svctl, "mesh", "resilient")
+	if exitCode(err) != 2 || !strings.Contains(out, "==> write service-resolver/lobsters-popularity") || !strings.Contains(out, "least_request") || !strings.Contains(out, "-yes") {
+		t.Errorf("svctl mesh resilient without -yes: exit %d, want 2 after the diff, asking for -yes:\n%s", exitCode(err), out)
+	}
+	if p := bob.stdout("mesh"); !strings.Contains(p, "mesh profile: tutorial") {
+		t.Errorf("after the unconfirmed switch: %s, want tutorial still", p)
+	}
+
 	t.Log("bob may not change ann's version")
 	for _, args := range [][]string{
 		{"run", "--var", "dsn=" + c.dsn, "lobsters-popularity", "team_v1", "UNCOMMITTED_COPY"},
@@ -69,7 +78,7 @@ func TestOwnersKeepTheirNames(t *testing.T) {
 	}
 
 	t.Log("stop -force: bob cleans up ann's version, and it is recorded")
-	out := bob.run(svctl, "stop", "-force", "lobsters-popularity/team_v1")
+	out = bob.run(svctl, "stop", "-force", "lobsters-popularity/team_v1")
 	if !strings.Contains(out, "recorded in Consul at svctl/forced/lobsters-popularity/team_v1/") {
 		t.Errorf("stop -force did not say where it recorded the forced stop:\n%s", out)
 	}
