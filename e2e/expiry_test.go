@@ -44,6 +44,23 @@ func TestAVersionExpiresUnderLoad(t *testing.T) {
 		t.Errorf("svctl ps shows no expiry:\n%s", table)
 	}
 
+	t.Log("svctl extend: lobpop_v1 lives 2 h from now, restarted by nothing")
+	c.svctlFails(2, "D \"-5m\"", "extend", "lobpop_v1", "-5m")
+	if out := c.svctl("extend", "lobpop_v1", "2h"); !strings.Contains(out, "lobsters-popularity/lobpop_v1 expires at") {
+		t.Errorf("svctl extend said:\n%s", out)
+	}
+	for _, r := range c.instances() {
+		if r.Name != "lobpop_v1" {
+			continue
+		}
+		if r.AllocID != keep {
+			t.Errorf("svctl extend replaced lobpop_v1's instance %s with %s", keep, r.AllocID)
+		}
+		if r.Expires == nil || time.Until(*r.Expires) < 119*time.Minute || time.Until(*r.Expires) > 2*time.Hour {
+			t.Errorf("lobpop_v1 extended by 2h expires at %v", r.Expires)
+		}
+	}
+
 	addr := func(name string) string {
 		for _, kv := range c.env {
 			if v, ok := strings.CutPrefix(kv, name+"="); ok {

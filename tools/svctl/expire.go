@@ -34,19 +34,11 @@ and be yours. Nothing is restarted: the expiry is kept in Consul's KV store
 			if err := ttl.Set(pos[1]); err != nil {
 				return usageError{fmt.Sprintf("D %q: %v", pos[1], err)}
 			}
-			nc, cc, err := e.Agents()
+			vs, cc, me, err := versionsOf(e)
 			if err != nil {
 				return err
 			}
-			vs := versions.New(deploy.New(nc, cc, nil), cc)
-			if service, err = vs.Select(service, name); err != nil {
-				return err
-			}
-			me, err := e.Owner()
-			if err != nil {
-				return err
-			}
-			if err := vs.CheckOwner(service, name, me); err != nil {
+			if service, err = vs.Yours(service, name, me); err != nil {
 				return err
 			}
 			en, err := expiry.New(cc).Set(service, name, ttl.d, me)

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 
+	consul "github.com/hashicorp/consul/api"
+
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/env"
 	"microwizard/internal/svctl/mesh"
@@ -46,6 +48,19 @@ Takes effect live, with no failed request; nothing is restarted.`,
 	},
 }
 
+// versionsOf is the cluster's versions, its Consul, and who is asking.
+func versionsOf(e *env.Env) (*versions.Versions, *consul.Client, string, error) {
+	nc, cc, err := e.Agents()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	me, err := e.Owner()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return versions.New(deploy.New(nc, cc, nil), cc), cc, me, nil
+}
+
 // setMode is promote and demote of NAME or SERVICE/NAME, which must have
 // instances, and be yours.
 func setMode(e *env.Env, arg string, mode mesh.Mode, out streams) error {
@@ -53,19 +68,11 @@ func setMode(e *env.Env, arg string, mode mesh.Mode, out streams) error {
 	if err != nil {
 		return err
 	}
-	nc, cc, err := e.Agents()
+	vs, _, me, err := versionsOf(e)
 	if err != nil {
 		return err
 	}
-	vs := versions.New(deploy.New(nc, cc, nil), cc)
-	if service, err = vs.Select(service, name); err != nil {
-		return err
-	}
-	me, err := e.Owner()
-	if err != nil {
-		return err
-	}
-	if err := vs.CheckOwner(service, name, me); err != nil {
+	if service, err = vs.Yours(service, name, me); err != nil {
 		return err
 	}
 	if mode == mesh.Private {

@@ -198,6 +198,16 @@ func qualifiedNames(jobs []deploy.Job) []string {
 	return names
 }
 
+// Yours returns the service of the version name (service "": whichever
+// runs it) once it is found running and found to be owner's to change.
+func (v *Versions) Yours(service, name, owner string) (string, error) {
+	service, err := v.Select(service, name)
+	if err != nil {
+		return "", err
+	}
+	return service, v.CheckOwner(service, name, owner)
+}
+
 // CheckOwner refuses owner a change to name of service while it runs as
 // another owner's version (a version from before svctl recorded owners is
 // anyone's).
