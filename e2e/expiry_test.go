@@ -45,7 +45,8 @@ func TestAVersionExpiresUnderLoad(t *testing.T) {
 	}
 
 	t.Log("svctl extend: lobpop_v1 lives 2 h from now, restarted by nothing")
-	c.svctlFails(2, "D \"-5m\"", "extend", "lobpop_v1", "-5m")
+	c.svctlFails(2, "D \"soon\"", "extend", "lobpop_v1", "soon")
+	c.svctlFails(2, "at most", "extend", "lobpop_v1", "721h")
 	if out := c.svctl("extend", "lobpop_v1", "2h"); !strings.Contains(out, "lobsters-popularity/lobpop_v1 expires at") {
 		t.Errorf("svctl extend said:\n%s", out)
 	}

@@ -79,10 +79,10 @@ func TestOwnersKeepTheirNames(t *testing.T) {
 
 	t.Log("stop -force: bob cleans up ann's version, and it is recorded")
 	out = bob.run(svctl, "stop", "-force", "lobsters-popularity/team_v1")
-	if !strings.Contains(out, "recorded in Consul at svctl/forced/lobsters-popularity/team_v1/") {
+	if !strings.Contains(out, "recorded in Consul at svctl/forced/default/lobsters-popularity/team_v1/") {
 		t.Errorf("stop -force did not say where it recorded the forced stop:\n%s", out)
 	}
-	record := c.run("consul", "kv", "get", "-recurse", "svctl/forced/lobsters-popularity/team_v1/")
+	record := c.run("consul", "kv", "get", "-recurse", "svctl/forced/default/lobsters-popularity/team_v1/")
 	for _, want := range []string{`"owner":"ann@example.com"`, `"stopped_by":"bob@example.com"`} {
 		if !strings.Contains(record, want) {
 			t.Errorf("the forced stop's record has no %s:\n%s", want, record)

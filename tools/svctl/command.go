@@ -22,6 +22,8 @@ type command struct {
 	help     string
 	minArgs  int
 	maxArgs  int
+	// noNamespace: the command takes no -namespace (it asks no Nomad, or every namespace).
+	noNamespace bool
 	// setup declares the command's flags on fs and returns what runs it
 	// with the positional arguments, once the flags are parsed.
 	setup func(fs *flag.FlagSet) action
@@ -43,17 +45,22 @@ func (e usageError) Error() string { return e.msg }
 // BadInput marks the error as the user's mistake (exit status 2).
 func (e usageError) BadInput() bool { return true }
 
-// flags returns a new flag set with the command's flags, and the action.
-func (c *command) flags() (*flag.FlagSet, action) {
+// flags returns a new flag set with the command's flags, the action, and
+// the -namespace it was given.
+func (c *command) flags() (*flag.FlagSet, action, *string) {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	act := c.setup(fs)
-	return fs, act
+	ns := new(string)
+	if !c.noNamespace {
+		fs.StringVar(ns, "namespace", "", "the Nomad namespace (default: NOMAD_NAMESPACE, else Nomad's default)")
+	}
+	return fs, act, ns
 }
 
 // usageLine is "svctl NAME [flags...] ARGS", the flags as they are declared.
 func (c *command) usageLine() string {
-	fs, _ := c.flags()
+	fs, _, _ := c.flags()
 	parts := []string{"svctl", c.name}
 	fs.VisitAll(func(f *flag.Flag) {
 		switch v := f.Value.(type) {
@@ -66,7 +73,11 @@ func (c *command) usageLine() string {
 			}
 			parts = append(parts, fmt.Sprintf("[-%s %s]", f.Name, f.DefValue))
 		default:
-			parts = append(parts, fmt.Sprintf("[-%s %s]", f.Name, f.DefValue))
+			def := f.DefValue
+			if def == "" {
+				def = strings.ToUpper(f.Name)
+			}
+			parts = append(parts, fmt.Sprintf("[-%s %s]", f.Name, def))
 		}
 	})
 	if c.args != "" {
@@ -77,7 +88,7 @@ func (c *command) usageLine() string {
 
 // writeHelp prints the command's usage line, help and flags.
 func (c *command) writeHelp(w io.Writer) {
-	fs, _ := c.flags()
+	fs, _, _ := c.flags()
 	fmt.Fprintf(w, "usage: %s\n\n%s\n", c.usageLine(), strings.TrimSpace(c.help))
 	if hasFlags(fs) {
 		fmt.Fprintln(w, "\nflags:")
@@ -95,7 +106,7 @@ func hasFlags(fs *flag.FlagSet) bool {
 // execute parses flags that may come before, between or after the
 // positional arguments, checks their number, and runs the command.
 func (c *command) execute(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, act := c.flags()
+	fs, act, ns := c.flags()
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -115,7 +126,7 @@ func (c *command) execute(ctx context.Context, args []string, stdout, stderr io.
 	if len(pos) < c.minArgs || len(pos) > c.maxArgs {
 		return usageError{fmt.Sprintf("expected %s, got %d argument(s)", c.args, len(pos))}
 	}
-	return act(ctx, env.New(ctx), pos, streams{stdout, stderr})
+	return act(ctx, env.New(ctx, *ns), pos, streams{stdout, stderr})
 }
 
 // varFlags collects repeated --var key=value flags.

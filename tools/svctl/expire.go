@@ -21,7 +21,7 @@ var extendCommand = &command{
 	help: `
 Makes NAME expire D from now (at most 30 days; 0: never). NAME must run,
 and be yours. Nothing is restarted: the expiry is kept in Consul's KV store
-(svctl/expiry/SERVICE/NAME).`,
+(svctl/expiry/NAMESPACE/SERVICE/NAME).`,
 	minArgs: 2,
 	maxArgs: 2,
 	setup: func(fs *flag.FlagSet) action {
@@ -41,7 +41,7 @@ and be yours. Nothing is restarted: the expiry is kept in Consul's KV store
 			if service, err = vs.Yours(service, name, me); err != nil {
 				return err
 			}
-			en, err := expiry.New(cc).Set(service, name, ttl.d, me)
+			en, err := expiry.New(cc).Set(e.Namespace(), service, name, ttl.d, me)
 			if err != nil {
 				return err
 			}
@@ -66,8 +66,9 @@ personal route goes too. Versions of every owner: the cluster's periodic
 job jobs/svctl-expire.nomad.hcl runs it every 30 seconds, so that a forgotten
 version goes even when its owner's laptop is closed. It says what it
 stopped.`,
-	minArgs: 0,
-	maxArgs: 0,
+	minArgs:     0,
+	maxArgs:     0,
+	noNamespace: true,
 	setup: func(fs *flag.FlagSet) action {
 		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {
 			nc, cc, err := e.Agents()
@@ -79,8 +80,6 @@ stopped.`,
 			if err != nil {
 				return err
 			}
-			d := deploy.New(nc, cc, out.stdout)
-			vs := versions.New(d, cc)
 			keys := make([]string, 0, len(all))
 			for k := range all {
 				keys = append(keys, k)
@@ -92,6 +91,10 @@ stopped.`,
 				if en.Expires.IsZero() || time.Now().Before(en.Expires) {
 					continue
 				}
+				// Each version in its own namespace.
+				nc.SetNamespace(en.Namespace)
+				d := deploy.New(nc, cc, out.stdout)
+				vs := versions.New(d, cc, en.Namespace)
 				stopped, err := d.Stop(ctx, en.Service, en.Name, false)
 				var nf *deploy.NotFoundError
 				switch {
@@ -107,7 +110,7 @@ stopped.`,
 					errs = append(errs, err)
 					continue
 				}
-				if err := store.Clear(en.Service, en.Name); err != nil {
+				if err := store.Clear(en.Namespace, en.Service, en.Name); err != nil {
 					errs = append(errs, err)
 				}
 			}

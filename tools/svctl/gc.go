@@ -23,8 +23,9 @@ directory of every run whose job Nomad no longer runs (a copy of the tree,
 a binary, the rendered job each), and the builds kept for reuse that no
 run uses and are a day old, and says how much it freed. svctl stop removes
 the directories of what it stops; a failed run removes its own.`,
-	minArgs: 0,
-	maxArgs: 0,
+	minArgs:     0,
+	maxArgs:     0,
+	noNamespace: true,
 	setup: func(*flag.FlagSet) action {
 		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {
 			data, err := e.Data()
@@ -35,7 +36,7 @@ the directories of what it stops; a failed run removes its own.`,
 			if err != nil {
 				return err
 			}
-			jobs, err := deploy.New(nc, cc, nil).Jobs("")
+			jobs, err := deploy.New(nc, cc, nil).JobsEverywhere()
 			if err != nil {
 				return err
 			}

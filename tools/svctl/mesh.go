@@ -26,8 +26,9 @@ entries, each with a check-and-set (an entry changed meanwhile is not
 overwritten), merges its intentions' sources into those already there, and
 never writes service-intentions/* (the cluster's own, envoy/setup/). Only
 Consul is needed.`,
-	minArgs: 0,
-	maxArgs: 1,
+	minArgs:     0,
+	maxArgs:     1,
+	noNamespace: true,
 	setup: func(fs *flag.FlagSet) action {
 		yes := fs.Bool("yes", false, "apply without asking")
 		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {

@@ -58,7 +58,7 @@ func versionsOf(e *env.Env) (*versions.Versions, *consul.Client, string, error) 
 	if err != nil {
 		return nil, nil, "", err
 	}
-	return versions.New(deploy.New(nc, cc, nil), cc), cc, me, nil
+	return versions.New(deploy.New(nc, cc, nil), cc, e.Namespace()), cc, me, nil
 }
 
 // setMode is promote and demote of NAME or SERVICE/NAME, which must have

@@ -64,7 +64,7 @@ the active mesh profile.`,
 			if err != nil {
 				return err
 			}
-			if err := versions.New(d, cc).Modes(rows); err != nil {
+			if err := versions.New(d, cc, e.Namespace()).Modes(rows); err != nil {
 				return err
 			}
 			expiries, err := expiry.New(cc).All()
@@ -72,7 +72,11 @@ the active mesh profile.`,
 				return err
 			}
 			for k, r := range rows {
-				if en, ok := expiries[r.Service+"/"+r.Name]; ok && !en.Expires.IsZero() {
+				ns := r.Namespace
+				if ns == "" {
+					ns = e.Namespace()
+				}
+				if en, ok := expiries[ns+"/"+r.Service+"/"+r.Name]; ok && !en.Expires.IsZero() {
 					rows[k].Expires = &en.Expires
 				}
 			}

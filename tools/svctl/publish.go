@@ -26,8 +26,9 @@ prints the two job variables that fetch it, one per line:
 so that a static job such as jobs/lobsters.nomad.hcl can run on a cluster:
 nomad job run $(svctl publish bin/lobsters | sed 's/^/-var /') ... Content
 already in the store is not uploaded again.`,
-	minArgs: 1,
-	maxArgs: 1,
+	minArgs:     1,
+	maxArgs:     1,
+	noNamespace: true,
 	setup: func(fs *flag.FlagSet) action {
 		return func(ctx context.Context, _ *env.Env, pos []string, out streams) error {
 			if info, err := os.Stat(pos[0]); err != nil || !info.Mode().IsRegular() {

@@ -41,7 +41,7 @@ stopped it.`,
 				return err
 			}
 			d := deploy.New(nc, cc, out.stdout)
-			vs := versions.New(d, cc)
+			vs := versions.New(d, cc, e.Namespace())
 			if service, err = vs.Select(service, name); err != nil {
 				return err
 			}
@@ -71,7 +71,7 @@ stopped it.`,
 			if left, err := vs.Running(service, name); err != nil {
 				return err
 			} else if left == 0 {
-				if err := expiry.New(cc).Clear(service, name); err != nil {
+				if err := expiry.New(cc).Clear(e.Namespace(), service, name); err != nil {
 					return fmt.Errorf("clear the expiry of %s/%s: %w", service, name, err)
 				}
 			}
@@ -96,7 +96,7 @@ stopped it.`,
 // forgetRoute removes the personal route of name once its last instance is
 // gone, and says so.
 func forgetRoute(e *env.Env, d *deploy.Client, cc *consul.Client, service, name string, out streams) error {
-	forgot, err := versions.New(d, cc).ForgetIfGone(service, name)
+	forgot, err := versions.New(d, cc, e.Namespace()).ForgetIfGone(service, name)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ type Row struct {
 	Service    string `json:"service"`
 	Name       string `json:"name"`
 	Owner      string `json:"owner"`       // who ran it; "" from before svctl recorded owners
+	Namespace  string `json:"namespace"`   // its Nomad namespace; "" from before svctl recorded it
 	Mode       string `json:"mode"`        // shared or private; set by the caller, which knows the mesh
 	RunPrivate bool   `json:"run_private"` // run as a private version: marked so in its own meta
 	// Expires is when the version expires (set by the caller, which
@@ -39,7 +40,7 @@ func (c *Client) Instances(service string) ([]Row, error) {
 		}
 		for _, a := range allocs {
 			r := Row{
-				Service: j.Service, Name: j.Name, Owner: j.Owner, RunPrivate: j.Private, JobID: j.ID, AllocID: a.ID, Node: a.NodeName,
+				Service: j.Service, Name: j.Name, Owner: j.Owner, RunPrivate: j.Private, Namespace: j.Namespace, JobID: j.ID, AllocID: a.ID, Node: a.NodeName,
 				Source: j.Source, Commit: j.Commit, SourceDir: j.SourceDir, Artifact: j.Artifact,
 				NomadStatus: a.ClientStatus,
 			}

@@ -25,7 +25,17 @@ type Job struct {
 // Jobs lists the live (not dead) jobs svctl ran, oldest first; service ""
 // means every service.
 func (c *Client) Jobs(service string) ([]Job, error) {
-	stubs, _, err := c.nomad.Jobs().ListOptions(&nomad.JobListOptions{Fields: &nomad.JobListFields{Meta: true}}, nil)
+	return c.jobs(service, nil)
+}
+
+// JobsEverywhere lists the live jobs svctl ran in every Nomad namespace:
+// what gc must not collect.
+func (c *Client) JobsEverywhere() ([]Job, error) {
+	return c.jobs("", &nomad.QueryOptions{Namespace: "*"})
+}
+
+func (c *Client) jobs(service string, q *nomad.QueryOptions) ([]Job, error) {
+	stubs, _, err := c.nomad.Jobs().ListOptions(&nomad.JobListOptions{Fields: &nomad.JobListFields{Meta: true}}, q)
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}

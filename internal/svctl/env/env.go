@@ -25,7 +25,8 @@ import (
 
 // Env is one command's environment.
 type Env struct {
-	ctx context.Context
+	ctx       context.Context
+	namespace string
 
 	workspace func() (workspace, error)
 	data      func() (datadir.Dir, error)
@@ -37,13 +38,25 @@ type Env struct {
 type workspace struct{ root, packs string }
 
 // New is the environment of a command that runs until ctx ends: the agents'
-// clients it gives are bound to ctx.
-func New(ctx context.Context) *Env {
+// clients it gives are bound to ctx. namespace is the Nomad namespace the
+// command works in ("": NOMAD_NAMESPACE, else Nomad's default).
+func New(ctx context.Context, namespace string) *Env {
+	if namespace == "" {
+		namespace = os.Getenv("NOMAD_NAMESPACE")
+	}
 	e := &Env{
 		ctx:       ctx,
+		namespace: namespace,
 		workspace: sync.OnceValues(findWorkspace),
 		data:      sync.OnceValues(datadir.Default),
-		nomad:     sync.OnceValues(func() (*nomad.Client, error) { return agents.Nomad(ctx) }),
+		nomad: sync.OnceValues(func() (*nomad.Client, error) {
+			nc, err := agents.Nomad(ctx)
+			if err != nil || namespace == "" {
+				return nc, err
+			}
+			nc.SetNamespace(namespace)
+			return nc, checkNamespace(nc, namespace)
+		}),
 		consul:    sync.OnceValues(func() (*consul.Client, error) { return agents.Consul(ctx) }),
 	}
 	e.owner = sync.OnceValues(func() (string, error) {
@@ -58,6 +71,39 @@ func New(ctx context.Context) *Env {
 		return owner.Find(ctx, nc, root)
 	})
 	return e
+}
+
+// Namespace is the Nomad namespace the command works in.
+func (e *Env) Namespace() string {
+	if e.namespace == "" {
+		return "default"
+	}
+	return e.namespace
+}
+
+// NamespaceError is a Nomad namespace that does not exist.
+type NamespaceError struct{ msg string }
+
+func (e *NamespaceError) Error() string { return e.msg }
+
+// BadInput marks the error as the user's mistake (exit status 2).
+func (e *NamespaceError) BadInput() bool { return true }
+
+// checkNamespace refuses a namespace Nomad does not have, naming those it
+// has.
+func checkNamespace(nc *nomad.Client, ns string) error {
+	if _, _, err := nc.Namespaces().Info(ns, nil); err == nil {
+		return nil
+	} else if !strings.Contains(err.Error(), "404") {
+		return fmt.Errorf("read the Nomad namespace %s: %w", ns, err)
+	}
+	var names []string
+	if all, _, err := nc.Namespaces().List(nil); err == nil {
+		for _, n := range all {
+			names = append(names, n.Name)
+		}
+	}
+	return &NamespaceError{fmt.Sprintf("the Nomad namespace %q does not exist (namespaces: %s): create it with nomad namespace apply, or choose one of those", ns, strings.Join(names, ", "))}
 }
 
 // Owner is who runs this command (see package owner).
@@ -103,7 +149,11 @@ func (e *Env) Agents() (*nomad.Client, *consul.Client, error) {
 // Grace are clients of both agents that outlive the command's interrupt by
 // the cleanup grace (see agents.Grace), for what a cut command still owes.
 func (e *Env) Grace() (*nomad.Client, *consul.Client, error) {
-	return agents.Both(agents.Grace(e.ctx))
+	nc, cc, err := agents.Both(agents.Grace(e.ctx))
+	if err == nil && e.namespace != "" {
+		nc.SetNamespace(e.namespace)
+	}
+	return nc, cc, err
 }
 
 // NomadAddr is the Nomad address svctl talks to, as the Nomad CLI reads it.

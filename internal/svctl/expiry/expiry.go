@@ -2,7 +2,7 @@
 // --ttl, a default per mode), how it is extended (svctl extend), and which
 // versions are past it (svctl expire, which the cluster's periodic job
 // jobs/svctl-expire.nomad.hcl runs every 30 seconds). A version's expiry is
-// kept in Consul's KV store, svctl/expiry/SERVICE/NAME, so that changing it
+// kept in Consul's KV store, svctl/expiry/NAMESPACE/SERVICE/NAME, so that changing it
 // restarts nothing.
 package expiry
 
@@ -55,13 +55,14 @@ func Default(private bool) time.Duration {
 
 // Entry is one version's expiry.
 type Entry struct {
-	Service string    `json:"service"`
-	Name    string    `json:"name"`
-	Expires time.Time `json:"expires"`
-	SetBy   string    `json:"set_by"`
+	Namespace string    `json:"namespace"` // the Nomad namespace of the version
+	Service   string    `json:"service"`
+	Name      string    `json:"name"`
+	Expires   time.Time `json:"expires"`
+	SetBy     string    `json:"set_by"`
 }
 
-func key(service, name string) string { return prefix + service + "/" + name }
+func key(ns, service, name string) string { return prefix + ns + "/" + service + "/" + name }
 
 // Store keeps the versions' expiries in Consul.
 type Store struct{ kv *consul.KV }
@@ -69,32 +70,33 @@ type Store struct{ kv *consul.KV }
 // New returns the store of the Consul of c.
 func New(c *consul.Client) *Store { return &Store{kv: c.KV()} }
 
-// Set makes name of service expire ttl from now (0: never), as by.
-func (s *Store) Set(service, name string, ttl time.Duration, by string) (Entry, error) {
+// Set makes name of service, in the Nomad namespace ns, expire ttl from
+// now (0: never), as by.
+func (s *Store) Set(ns, service, name string, ttl time.Duration, by string) (Entry, error) {
 	if ttl == 0 {
-		if _, err := s.kv.Delete(key(service, name), nil); err != nil {
+		if _, err := s.kv.Delete(key(ns, service, name), nil); err != nil {
 			return Entry{}, fmt.Errorf("clear the expiry of %s/%s: %w", service, name, err)
 		}
-		return Entry{Service: service, Name: name}, nil
+		return Entry{Namespace: ns, Service: service, Name: name}, nil
 	}
-	e := Entry{Service: service, Name: name, Expires: time.Now().Add(ttl).UTC().Truncate(time.Second), SetBy: by}
+	e := Entry{Namespace: ns, Service: service, Name: name, Expires: time.Now().Add(ttl).UTC().Truncate(time.Second), SetBy: by}
 	value, err := json.Marshal(e)
 	if err != nil {
 		return e, err
 	}
-	if _, err := s.kv.Put(&consul.KVPair{Key: key(service, name), Value: value}, nil); err != nil {
+	if _, err := s.kv.Put(&consul.KVPair{Key: key(ns, service, name), Value: value}, nil); err != nil {
 		return e, fmt.Errorf("set the expiry of %s/%s: %w", service, name, err)
 	}
 	return e, nil
 }
 
 // Clear forgets name's expiry: its last instance is gone.
-func (s *Store) Clear(service, name string) error {
-	_, err := s.kv.Delete(key(service, name), nil)
+func (s *Store) Clear(ns, service, name string) error {
+	_, err := s.kv.Delete(key(ns, service, name), nil)
 	return err
 }
 
-// All returns every version's expiry, by SERVICE/NAME.
+// All returns every version's expiry, by NAMESPACE/SERVICE/NAME.
 func (s *Store) All() (map[string]Entry, error) {
 	pairs, _, err := s.kv.List(prefix, nil)
 	if err != nil {

@@ -31,8 +31,29 @@ const (
 )
 
 // Versions are the versions of a service that have a personal route, by
-// deploy name, and their modes.
+// key (Key: the deploy name, in its Nomad namespace), and their modes.
 type Versions map[string]Mode
+
+// DefaultNamespace is Nomad's namespace of a run that names none.
+const DefaultNamespace = "default"
+
+// Key is the key of version name in Nomad namespace ns: the name alone in
+// the default namespace (as before namespaces were told apart), NS/NAME in
+// another, so that what one namespace does changes no route of another.
+func Key(ns, name string) string {
+	if ns == "" || ns == DefaultNamespace {
+		return name
+	}
+	return ns + "/" + name
+}
+
+// SplitKey is the namespace and the name of a key.
+func SplitKey(key string) (ns, name string) {
+	if ns, name, ok := strings.Cut(key, "/"); ok {
+		return ns, name
+	}
+	return DefaultNamespace, key
+}
 
 // Mode returns the mode of version: Shared for a version without a personal
 // route.
@@ -44,9 +65,23 @@ func (vs Versions) Mode(version string) Mode {
 }
 
 // The state of personal routing is kept where the routing is: in the Meta of
-// the service's resolver, one key per version ("version-NAME" = mode). Deploy
-// names are made of the characters Consul allows in Meta keys.
-const versionMetaPrefix = "version-"
+// the service's resolver, one key per version: "version-NAME" = mode in the
+// default namespace, "vns-NS_NAME" in another (Nomad's namespace names have
+// no '_'). Deploy and namespace names are made of the characters Consul
+// allows in Meta keys.
+const (
+	versionMetaPrefix    = "version-"
+	namespacedMetaPrefix = "vns-"
+)
+
+// metaKey is the resolver Meta key of a version's key.
+func metaKey(key string) string {
+	ns, name := SplitKey(key)
+	if ns == DefaultNamespace {
+		return versionMetaPrefix + name
+	}
+	return namespacedMetaPrefix + ns + "_" + name
+}
 
 // SharedSubset is the resolver subset that requests naming no version (or a
 // version with no healthy instance) go to: every instance but those of
@@ -56,19 +91,21 @@ const SharedSubset = "shared"
 // versionSubsetPrefix begins the name of every version's subset.
 const versionSubsetPrefix = "v-"
 
-// SubsetName is the resolver subset of version's instances. Subset names
-// allow only lower-case letters, digits and '-', so the deploy name is
-// lower-cased, its '_' made '-', and a hash of it added to keep names that
-// map alike apart.
-func SubsetName(version string) string {
-	sum := sha256.Sum256([]byte(version))
-	return versionSubsetPrefix + strings.ReplaceAll(strings.ToLower(version), "_", "-") + "-" + hex.EncodeToString(sum[:4])
+// SubsetName is the resolver subset of the instances of the version key.
+// Subset names allow only lower-case letters, digits and '-', so the deploy
+// name is lower-cased, its '_' made '-', and a hash of the key (name, and
+// namespace) added to keep names that map alike apart.
+func SubsetName(key string) string {
+	_, name := SplitKey(key)
+	sum := sha256.Sum256([]byte(key))
+	return versionSubsetPrefix + strings.ReplaceAll(strings.ToLower(name), "_", "-") + "-" + hex.EncodeToString(sum[:4])
 }
 
-// instanceFilter selects the instances of version: svctl writes the deploy
-// name in their Consul service meta.
-func instanceFilter(version string) string {
-	return fmt.Sprintf("Service.Meta.%s == %q", record.MetaDeployName, version)
+// instanceFilter selects the instances of the version key: svctl writes
+// the deploy name and the namespace in their Consul service meta.
+func instanceFilter(key string) string {
+	ns, name := SplitKey(key)
+	return fmt.Sprintf("Service.Meta.%s == %q and Service.Meta.%s == %q", record.MetaDeployName, name, record.MetaNamespace, ns)
 }
 
 // SharedFilterBase selects the instances not run as private versions: the
@@ -83,10 +120,11 @@ func sharedFilter(vs Versions) string {
 	filter := SharedFilterBase
 	var in, out []string
 	for _, v := range slices.Sorted(maps.Keys(vs)) {
+		ns, name := SplitKey(v)
 		if vs[v] == Shared {
-			in = append(in, fmt.Sprintf("Service.Meta.%s == %q", record.MetaDeployName, v))
+			in = append(in, "("+instanceFilter(v)+")")
 		} else {
-			out = append(out, fmt.Sprintf("Service.Meta.%s != %q", record.MetaDeployName, v))
+			out = append(out, fmt.Sprintf("(Service.Meta.%s != %q or Service.Meta.%s != %q)", record.MetaDeployName, name, record.MetaNamespace, ns))
 		}
 	}
 	if len(in) > 0 {
@@ -101,6 +139,11 @@ func versionsOf(meta map[string]string) Versions {
 	for k, v := range meta {
 		if name, ok := strings.CutPrefix(k, versionMetaPrefix); ok {
 			vs[name] = Mode(v)
+		}
+		if rest, ok := strings.CutPrefix(k, namespacedMetaPrefix); ok {
+			if ns, name, ok := strings.Cut(rest, "_"); ok {
+				vs[Key(ns, name)] = Mode(v)
+			}
 		}
 	}
 	return vs
@@ -174,15 +217,16 @@ func personalize(entries []Entry, service string, vs Versions) ([]Entry, error) 
 	}
 	var routes []consul.ServiceRoute
 	for _, v := range slices.Sorted(maps.Keys(vs)) {
+		_, name := SplitKey(v)
 		subset := SubsetName(v)
 		res.Subsets[subset] = consul.ServiceResolverSubset{Filter: instanceFilter(v)}
 		res.Failover[subset] = consul.ServiceResolverFailover{ServiceSubset: SharedSubset}
-		res.Meta[versionMetaPrefix+v] = string(vs[v])
+		res.Meta[metaKey(v)] = string(vs[v])
 		dest := last
 		dest.Service, dest.ServiceSubset = "", subset
 		routes = append(routes, consul.ServiceRoute{
 			Match: &consul.ServiceRouteMatch{HTTP: &consul.ServiceRouteHTTPMatch{
-				Header: []consul.ServiceRouteHTTPMatchHeader{{Name: personal.Header, Regex: personal.HeaderRegex(v)}},
+				Header: []consul.ServiceRouteHTTPMatchHeader{{Name: personal.Header, Regex: personal.HeaderRegex(name)}},
 			}},
 			Destination: &dest,
 		})
@@ -296,7 +340,9 @@ func withoutVersions(r *consul.ServiceResolverConfigEntry) *consul.ServiceResolv
 	out.Failover = maps.Clone(r.Failover)
 	maps.DeleteFunc(out.Failover, func(k string, _ consul.ServiceResolverFailover) bool { return personal(k) })
 	out.Meta = maps.Clone(r.Meta)
-	maps.DeleteFunc(out.Meta, func(k, _ string) bool { return strings.HasPrefix(k, versionMetaPrefix) })
+	maps.DeleteFunc(out.Meta, func(k, _ string) bool {
+		return strings.HasPrefix(k, versionMetaPrefix) || strings.HasPrefix(k, namespacedMetaPrefix)
+	})
 	if _, ok := out.Subsets[SharedSubset]; ok {
 		out.Subsets[SharedSubset] = consul.ServiceResolverSubset{Filter: SharedFilterBase}
 	}
@@ -339,6 +385,16 @@ func cas(c *consul.Client, e consul.ConfigEntry, index uint64) (bool, error) {
 	return ok, nil
 }
 
+// RoutedElsewhereError: a NAME already routed in another namespace.
+type RoutedElsewhereError struct{ Name, Namespace string }
+
+func (e *RoutedElsewhereError) Error() string {
+	return fmt.Sprintf("%s has a personal route in the Nomad namespace %s already: a request's baggage names a version by NAME alone, so a NAME is routed in one namespace only; choose another NAME", e.Name, e.Namespace)
+}
+
+// BadInput marks the error as the user's mistake (exit status 2).
+func (e *RoutedElsewhereError) BadInput() bool { return true }
+
 // SetMode gives version of service a personal route with mode, live:
 // Private takes it out of general rotation, Shared puts it back in.
 func SetMode(c *consul.Client, service, version string, mode Mode) error {
@@ -346,6 +402,14 @@ func SetMode(c *consul.Client, service, version string, mode Mode) error {
 		return fmt.Errorf("unknown mode %q", mode)
 	}
 	_, err := applyVersions(c, service, func(vs Versions) error {
+		// Baggage names a version by NAME alone: one NAME is routed in one
+		// namespace.
+		_, name := SplitKey(version)
+		for other := range vs {
+			if ons, oname := SplitKey(other); oname == name && other != version {
+				return &RoutedElsewhereError{Name: name, Namespace: ons}
+			}
+		}
 		vs[version] = mode
 		return nil
 	})

@@ -1,6 +1,7 @@
 package mesh_test
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -77,10 +78,10 @@ func TestPersonalRoutingInConsul(t *testing.T) {
 	if res.DefaultSubset != mesh.SharedSubset {
 		t.Errorf("default subset = %q, want %q", res.DefaultSubset, mesh.SharedSubset)
 	}
-	if f := res.Subsets[mesh.SharedSubset].Filter; f != `Service.Meta.private != "1" and Service.Meta.deploy_name != "lobpop_v2"` {
+	if f := res.Subsets[mesh.SharedSubset].Filter; f != `Service.Meta.private != "1" and (Service.Meta.deploy_name != "lobpop_v2" or Service.Meta.namespace != "default")` {
 		t.Errorf("shared subset filter = %q, want one leaving lobpop_v2 out", f)
 	}
-	if f := res.Subsets[subset].Filter; f != `Service.Meta.deploy_name == "lobpop_v2"` {
+	if f := res.Subsets[subset].Filter; f != `Service.Meta.deploy_name == "lobpop_v2" and Service.Meta.namespace == "default"` {
 		t.Errorf("lobpop_v2's subset filter = %q", f)
 	}
 	if fo := res.Failover[subset]; fo.ServiceSubset != mesh.SharedSubset {
@@ -118,7 +119,7 @@ func TestPersonalRoutingInConsul(t *testing.T) {
 	if res.LoadBalancer == nil || res.LoadBalancer.Policy != "least_request" {
 		t.Errorf("resilient's least request was lost: %+v", res.LoadBalancer)
 	}
-	if f := res.Subsets[mesh.SharedSubset].Filter; f != `Service.Meta.private != "1" and Service.Meta.deploy_name != "lobpop_v2" and Service.Meta.deploy_name != "lobpop_v3"` {
+	if f := res.Subsets[mesh.SharedSubset].Filter; f != `Service.Meta.private != "1" and (Service.Meta.deploy_name != "lobpop_v2" or Service.Meta.namespace != "default") and (Service.Meta.deploy_name != "lobpop_v3" or Service.Meta.namespace != "default")` {
 		t.Errorf("shared subset filter under resilient = %q", f)
 	}
 	if n := len(routerOf(t, c).Routes); n != 3 {
@@ -130,7 +131,7 @@ func TestPersonalRoutingInConsul(t *testing.T) {
 	if err := mesh.SetMode(c, service, "lobpop_v2", mesh.Shared); err != nil {
 		t.Fatal(err)
 	}
-	if f := resolverOf(t, c).Subsets[mesh.SharedSubset].Filter; f != `(Service.Meta.private != "1" or Service.Meta.deploy_name == "lobpop_v2") and Service.Meta.deploy_name != "lobpop_v3"` {
+	if f := resolverOf(t, c).Subsets[mesh.SharedSubset].Filter; f != `(Service.Meta.private != "1" or (Service.Meta.deploy_name == "lobpop_v2" and Service.Meta.namespace == "default")) and (Service.Meta.deploy_name != "lobpop_v3" or Service.Meta.namespace != "default")` {
 		t.Errorf("after promoting lobpop_v2 the shared filter is %q, want lobpop_v2 in and only lobpop_v3 left out", f)
 	}
 	assertMode(t, c, "lobpop_v2", mesh.Shared)
@@ -286,5 +287,40 @@ func TestTheFilesFailClosed(t *testing.T) {
 		if strings.Join(got, ",") != "old_v0,plain_v1" {
 			t.Errorf("profile %s's shared subset selects %v, want every instance but the private one", p, got)
 		}
+	}
+}
+
+// TestNamespacesKeepTheirRoutes: a version's route is its namespace's. The
+// same NAME routed in another namespace is refused (baggage names NAME
+// alone); forgetting a NAME in one namespace leaves another's route; the
+// subsets select by namespace.
+func TestNamespacesKeepTheirRoutes(t *testing.T) {
+	c := consultest.Start(t).Client
+	if _, err := mesh.Apply(c, envoyDir, "tutorial"); err != nil {
+		t.Fatal(err)
+	}
+	a := mesh.Key("team-a", "mine_v2")
+	if err := mesh.SetMode(c, service, a, mesh.Private); err != nil {
+		t.Fatal(err)
+	}
+	var elsewhere *mesh.RoutedElsewhereError
+	if err := mesh.SetMode(c, service, mesh.Key("team-b", "mine_v2"), mesh.Private); !errors.As(err, &elsewhere) || elsewhere.Namespace != "team-a" {
+		t.Errorf("mine_v2 made private in team-b while team-a routes it: %v, want a refusal naming team-a", err)
+	}
+	if err := mesh.Forget(c, service, mesh.Key("team-b", "mine_v2")); err != nil {
+		t.Fatal(err)
+	}
+	vs, _, err := mesh.ReadVersions(c, service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs[a] != mesh.Private || len(vs) != 1 {
+		t.Errorf("after team-b's forget the versions are %v, want team-a's mine_v2 private, alone", vs)
+	}
+	if f := resolverOf(t, c).Subsets[mesh.SubsetName(a)].Filter; f != `Service.Meta.deploy_name == "mine_v2" and Service.Meta.namespace == "team-a"` {
+		t.Errorf("team-a's mine_v2 subset filter = %q", f)
+	}
+	if ns, name := mesh.SplitKey(a); ns != "team-a" || name != "mine_v2" {
+		t.Errorf("SplitKey(%q) = %q, %q", a, ns, name)
 	}
 }

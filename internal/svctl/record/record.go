@@ -12,9 +12,10 @@ const (
 	MetaSource     = "source"
 	MetaCommit     = "commit"
 	MetaSourceDir  = "source_dir"
-	MetaArtifact   = "artifact" // the published binary's checksum; "" when not published
-	MetaOwner      = "owner"    // who ran it (see package owner)
-	MetaPrivate    = "private"  // "1" on an instance run as a private version: the mesh's shared subset leaves it out
+	MetaArtifact   = "artifact"  // the published binary's checksum; "" when not published
+	MetaOwner      = "owner"     // who ran it (see package owner)
+	MetaPrivate    = "private"   // "1" on an instance run as a private version: the mesh's shared subset leaves it out
+	MetaNamespace  = "namespace" // the Nomad namespace it runs in ("default" for none)
 )
 
 // Record is what a job's meta says of the run that submitted it.
@@ -24,6 +25,9 @@ type Record struct {
 	Owner string
 	// Private: run as a private version (run --private).
 	Private bool
+	// Namespace is the Nomad namespace it runs in; "" read from a job
+	// from before svctl recorded it.
+	Namespace string
 }
 
 // Meta is the meta that records r, as a run writes it.
@@ -45,6 +49,10 @@ func (r Record) Meta() map[string]string {
 	if r.Private {
 		m[MetaPrivate] = "1"
 	}
+	m[MetaNamespace] = r.Namespace
+	if r.Namespace == "" {
+		m[MetaNamespace] = "default"
+	}
 	return m
 }
 
@@ -62,6 +70,7 @@ func Read(meta map[string]string) (rec Record, ok bool) {
 		Artifact:  meta[MetaArtifact],
 		Owner:     meta[MetaOwner],
 		Private:   meta[MetaPrivate] == "1",
+		Namespace: meta[MetaNamespace],
 	}, true
 }
 

@@ -51,6 +51,8 @@ type Run struct {
 	Owner  string            // who runs it
 	// Private: a private version, its instances marked so in their meta.
 	Private bool
+	// Namespace is the Nomad namespace it runs in ("": the default).
+	Namespace string
 }
 
 // Built is what the steps before rendering made for a run. A run published
@@ -98,6 +100,7 @@ func (r Run) Record(b Built) record.Record {
 		Artifact:  b.BinaryArtifact.Checksum,
 		Owner:     r.Owner,
 		Private:   r.Private,
+		Namespace: r.Namespace,
 	}
 }
 

@@ -115,7 +115,7 @@ func Run(ctx context.Context, e *env.Env, r *request.Request, opts Options, out 
 		return res, err
 	}
 	d := deploy.New(nc, cc, out.Progress)
-	vs := versions.New(d, cc)
+	vs := versions.New(d, cc, e.Namespace())
 	me, err := e.Owner()
 	if err != nil {
 		return res, err
@@ -180,7 +180,7 @@ func Run(ctx context.Context, e *env.Env, r *request.Request, opts Options, out 
 	}
 
 	rr := r.ForJob(res.JobID, me)
-	rr.Private = opts.Private
+	rr.Private, rr.Namespace = opts.Private, e.Namespace()
 	job, err := render.Job(rr, built, chosen)
 	if err != nil {
 		return res, &request.InputError{Msg: err.Error()}
@@ -225,7 +225,7 @@ func Run(ctx context.Context, e *env.Env, r *request.Request, opts Options, out 
 	if opts.TTL != nil {
 		ttl = *opts.TTL
 	}
-	if res.Expiry, err = expiry.New(cc).Set(r.Service, r.Name, ttl, me); err != nil {
+	if res.Expiry, err = expiry.New(cc).Set(e.Namespace(), r.Service, r.Name, ttl, me); err != nil {
 		return res, fmt.Errorf("%s runs as job %s, but %w: `svctl extend %s/%s D` sets it", r.Name, res.JobID, err, r.Service, r.Name)
 	}
 	return res, nil
@@ -303,7 +303,7 @@ func forgetIfGone(e *env.Env, r *request.Request, runErr error) error {
 	if err != nil {
 		return runErr
 	}
-	if _, err := versions.New(deploy.New(nc, cc, nil), cc).ForgetIfGone(r.Service, r.Name); err != nil {
+	if _, err := versions.New(deploy.New(nc, cc, nil), cc, e.Namespace()).ForgetIfGone(r.Service, r.Name); err != nil {
 		return fmt.Errorf("%w\n(%v)", runErr, err)
 	}
 	return runErr

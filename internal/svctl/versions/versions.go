@@ -20,20 +20,27 @@ import (
 	"microwizard/internal/svctl/request"
 )
 
-// Versions are the versions of the services on one cluster.
+// Versions are the versions of the services in one Nomad namespace of a
+// cluster. Their routes are keyed by namespace too: nothing done in one
+// namespace changes a route of another.
 type Versions struct {
-	d  *deploy.Client
+	d  *deploy.Client // of the namespace
 	cc *consul.Client
+	ns string
 }
 
-// New returns the versions of the cluster of d and cc.
-func New(d *deploy.Client, cc *consul.Client) *Versions {
-	return &Versions{d: d, cc: cc}
+// New returns the versions of the Nomad namespace ns of the cluster of d
+// (whose client works in ns) and cc.
+func New(d *deploy.Client, cc *consul.Client, ns string) *Versions {
+	return &Versions{d: d, cc: cc, ns: ns}
 }
+
+// key is name's key in the routes.
+func (v *Versions) key(name string) string { return mesh.Key(v.ns, name) }
 
 // forget removes name's personal route.
 func (v *Versions) forget(service, name string) error {
-	return mesh.Forget(v.cc, service, name)
+	return mesh.Forget(v.cc, service, v.key(name))
 }
 
 // state is what a check needs of service: its routes, and its live jobs.
@@ -79,9 +86,9 @@ func (v *Versions) CheckRun(service, name, owner string, private bool) (routed b
 	if err := s.checkOwner(service, name, owner); err != nil {
 		return false, err
 	}
-	_, routed = s.routes[name]
+	_, routed = s.routes[v.key(name)]
 	running := s.running(name)
-	switch mode := s.routes.Mode(name); {
+	switch mode := s.routes.Mode(v.key(name)); {
 	case !private && mode == mesh.Private && running == 0:
 		if err := v.forget(service, name); err != nil {
 			return false, err
@@ -112,7 +119,7 @@ func (v *Versions) CheckSharedLeft(service, name string) error {
 		return err
 	}
 	for _, j := range s.jobs {
-		if j.Name != name && s.routes.Mode(j.Name) == mesh.Shared {
+		if j.Name != name && s.routes.Mode(v.key(j.Name)) == mesh.Shared {
 			return nil
 		}
 	}
@@ -125,7 +132,7 @@ func (v *Versions) CheckApplied(service string) error { return mesh.CheckApplied
 
 // SetMode routes name of service in mode, live.
 func (v *Versions) SetMode(service, name string, mode mesh.Mode) error {
-	return mesh.SetMode(v.cc, service, name, mode)
+	return mesh.SetMode(v.cc, service, v.key(name), mode)
 }
 
 // ForgetIfGone removes the personal route of name once its last instance
@@ -136,7 +143,7 @@ func (v *Versions) ForgetIfGone(service, name string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if _, routed := s.routes[name]; !routed || s.running(name) > 0 {
+	if _, routed := s.routes[v.key(name)]; !routed || s.running(name) > 0 {
 		return false, nil
 	}
 	if err := v.forget(service, name); err != nil {
@@ -254,7 +261,11 @@ func (v *Versions) Modes(rows []deploy.Row) error {
 			}
 			modes[r.Service] = vs
 		}
-		mode, routed := vs[r.Name]
+		ns := r.Namespace
+		if ns == "" {
+			ns = v.ns
+		}
+		mode, routed := vs[mesh.Key(ns, r.Name)]
 		switch {
 		case routed:
 		case r.RunPrivate:
@@ -279,8 +290,8 @@ func ModeText(name string, mode mesh.Mode) string {
 // stopped owner's version name of service, and returns the key.
 func (v *Versions) RecordForced(service, name, owner, by string) (string, error) {
 	at := time.Now().UTC()
-	key := fmt.Sprintf("svctl/forced/%s/%s/%d", service, name, at.UnixNano())
-	value, err := json.Marshal(map[string]string{"service": service, "name": name, "owner": owner, "stopped_by": by, "at": at.Format(time.RFC3339)})
+	key := fmt.Sprintf("svctl/forced/%s/%s/%s/%d", v.ns, service, name, at.UnixNano())
+	value, err := json.Marshal(map[string]string{"namespace": v.ns, "service": service, "name": name, "owner": owner, "stopped_by": by, "at": at.Format(time.RFC3339)})
 	if err != nil {
 		return "", err
 	}
