@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"sort"
 	"time"
 
-	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/env"
 	"microwizard/internal/svctl/expiry"
 	"microwizard/internal/svctl/versions"
@@ -75,46 +72,11 @@ stopped.`,
 			if err != nil {
 				return err
 			}
-			store := expiry.New(cc)
-			all, err := store.All()
-			if err != nil {
-				return err
+			expired, err := versions.Expire(ctx, nc, cc, out.stdout)
+			for _, x := range expired {
+				fmt.Fprintf(out.stdout, "expired %s/%s in %s (at %s): stopped %d instance(s)\n", x.Service, x.Name, x.Namespace, x.Expires.Format(time.RFC3339), x.Instances)
 			}
-			keys := make([]string, 0, len(all))
-			for k := range all {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			var errs []error
-			for _, k := range keys {
-				en := all[k]
-				if en.Expires.IsZero() || time.Now().Before(en.Expires) {
-					continue
-				}
-				// Each version in its own namespace.
-				nc.SetNamespace(en.Namespace)
-				d := deploy.New(nc, cc, out.stdout)
-				vs := versions.New(d, cc, en.Namespace)
-				stopped, err := d.Stop(ctx, en.Service, en.Name, false)
-				var nf *deploy.NotFoundError
-				switch {
-				case errors.As(err, &nf):
-					// Gone some other way: only its expiry is left.
-				case err != nil:
-					errs = append(errs, fmt.Errorf("stop %s/%s: %w", en.Service, en.Name, err))
-					continue
-				default:
-					fmt.Fprintf(out.stdout, "expired %s/%s (at %s): stopped %d instance(s)\n", en.Service, en.Name, en.Expires.Format(time.RFC3339), len(stopped))
-				}
-				if _, err := vs.ForgetIfGone(en.Service, en.Name); err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				if err := store.Clear(en.Namespace, en.Service, en.Name); err != nil {
-					errs = append(errs, err)
-				}
-			}
-			return errors.Join(errs...)
+			return err
 		}
 	},
 }

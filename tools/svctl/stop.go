@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 
-	consul "github.com/hashicorp/consul/api"
-
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/env"
-	"microwizard/internal/svctl/expiry"
 	"microwizard/internal/svctl/versions"
 )
 
@@ -40,8 +36,7 @@ stopped it.`,
 			if err != nil {
 				return err
 			}
-			d := deploy.New(nc, cc, out.stdout)
-			vs := versions.New(d, cc, e.Namespace())
+			vs := versions.New(deploy.New(nc, cc, out.stdout), cc, e.Namespace())
 			if service, err = vs.Select(service, name); err != nil {
 				return err
 			}
@@ -49,31 +44,16 @@ stopped it.`,
 			if err != nil {
 				return err
 			}
-			var owned *versions.OwnedError
-			switch err := vs.CheckOwner(service, name, me); {
-			case errors.As(err, &owned) && *force:
-				key, rerr := vs.RecordForced(service, name, owned.Owner, me)
-				if rerr != nil {
-					return fmt.Errorf("record the forced stop of %s/%s: %w; nothing was stopped", service, name, rerr)
-				}
-				fmt.Fprintf(out.stdout, "==> %s/%s is %s's: stopping it as %s (-force), recorded in Consul at %s\n", service, name, owned.Owner, me, key)
-			case err != nil:
-				return err
+			st, err := vs.Stop(ctx, service, name, me, *one, *force)
+			if st.Forced != "" {
+				fmt.Fprintf(out.stdout, "==> %s/%s is %s's: stopped it as %s (-force), recorded in Consul at %s\n", service, name, st.Forced, me, st.ForcedKey)
 			}
-			stopped, err := d.Stop(ctx, service, name, *one)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out.stdout, "stopped %d instance(s) of %s\n", len(stopped), name)
-			if err := forgetRoute(e, d, cc, service, name, out); err != nil {
-				return err
-			}
-			if left, err := vs.Running(service, name); err != nil {
-				return err
-			} else if left == 0 {
-				if err := expiry.New(cc).Clear(e.Namespace(), service, name); err != nil {
-					return fmt.Errorf("clear the expiry of %s/%s: %w", service, name, err)
-				}
+			fmt.Fprintf(out.stdout, "stopped %d instance(s) of %s\n", len(st.Jobs), name)
+			if st.RouteRemoved {
+				fmt.Fprintf(out.stdout, "removed the personal route of %s\n", name)
 			}
 			// Their run directories (copy, binary, job) go with them.
 			data, err := e.Data()
@@ -81,7 +61,7 @@ stopped it.`,
 				return nil
 			}
 			var ids []string
-			for _, j := range stopped {
+			for _, j := range st.Jobs {
 				ids = append(ids, j.ID)
 			}
 			n, freed, err := data.RemoveRuns(ids)
@@ -91,17 +71,4 @@ stopped it.`,
 			return err
 		}
 	},
-}
-
-// forgetRoute removes the personal route of name once its last instance is
-// gone, and says so.
-func forgetRoute(e *env.Env, d *deploy.Client, cc *consul.Client, service, name string, out streams) error {
-	forgot, err := versions.New(d, cc, e.Namespace()).ForgetIfGone(service, name)
-	if err != nil {
-		return err
-	}
-	if forgot {
-		fmt.Fprintf(out.stdout, "removed the personal route of %s\n", name)
-	}
-	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"microwizard/internal/svctl/gobuild"
 	"microwizard/internal/svctl/request"
 	"microwizard/internal/svctl/run"
+	"microwizard/internal/svctl/versions"
 	"microwizard/internal/svctl/watch"
 )
 
@@ -127,7 +128,11 @@ func leave(ctx context.Context, e *env.Env, d *deploy.Client, r *request.Request
 	if err != nil {
 		return fmt.Errorf("remove the personal route of %s: %w", r.Name, err)
 	}
-	return forgetRoute(e, deploy.New(nc, cc, nil), cc, r.Service, r.Name, out)
+	removed, err := versions.New(deploy.New(nc, cc, nil), cc, e.Namespace()).AfterStop(r.Service, r.Name)
+	if removed {
+		fmt.Fprintf(out.stdout, "removed the personal route of %s\n", r.Name)
+	}
+	return err
 }
 
 // relPaths names the changed files, relative to root, a few at most.

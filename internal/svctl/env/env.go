@@ -57,7 +57,7 @@ func New(ctx context.Context, namespace string) *Env {
 			nc.SetNamespace(namespace)
 			return nc, checkNamespace(nc, namespace)
 		}),
-		consul:    sync.OnceValues(func() (*consul.Client, error) { return agents.Consul(ctx) }),
+		consul: sync.OnceValues(func() (*consul.Client, error) { return agents.Consul(ctx) }),
 	}
 	e.owner = sync.OnceValues(func() (string, error) {
 		if v, err := owner.FromEnv(); v != "" || err != nil {
