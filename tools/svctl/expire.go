@@ -46,7 +46,7 @@ and be yours. Nothing is restarted: the expiry is kept in Consul's KV store
 				fmt.Fprintf(out.stdout, "%s/%s does not expire\n", service, name)
 				return nil
 			}
-			fmt.Fprintf(out.stdout, "%s/%s expires at %s (in %s)\n", service, name, en.Expires.Local().Format(time.DateTime), round(time.Until(en.Expires)))
+			fmt.Fprintf(out.stdout, "%s/%s expires at %s (in %s)\n", service, name, en.Expires.Local().Format(time.DateTime), time.Until(en.Expires).Round(time.Second))
 			return nil
 		}
 	},

@@ -111,7 +111,7 @@ func runOnce(ctx context.Context, e *env.Env, r *request.Request, opts run.Optio
 		buildText += " (reused)"
 	}
 	if exp := res.Expiry.Expires; !exp.IsZero() {
-		fmt.Fprintf(out.stdout, "%s expires at %s (in %s; `svctl extend %s D` gives it longer)\n", r.Name, exp.Local().Format(time.DateTime), round(time.Until(exp)), r.Name)
+		fmt.Fprintf(out.stdout, "%s expires at %s (in %s; `svctl extend %s D` gives it longer)\n", r.Name, exp.Local().Format(time.DateTime), time.Until(exp).Round(time.Second), r.Name)
 	} else {
 		fmt.Fprintf(out.stdout, "%s does not expire\n", r.Name)
 	}
