@@ -156,7 +156,7 @@ func serviceErrorMessage(body []byte) (string, bool) {
 // connection was in use for longer than 500ms"). The rule is the body's, not
 // the Retry-After header the service sends with it: the header is any
 // server's to send, the error is the service's own. The monolith tries again
-// at once (gatewayPause), not after Retry-After's second: another try may
+// after a moment (gatewayBackoff), not after Retry-After's second: another try may
 // reach another instance.
 func isBusy(status int, msg string) bool {
 	return status == http.StatusServiceUnavailable && firstClause(msg) == "busy"

@@ -241,7 +241,8 @@ func serveBusy(w http.ResponseWriter, r *http.Request) {
 	serveJSON(http.StatusServiceUnavailable, busyReply)(w, r)
 }
 
-// A busy instance is tried again at once: another try may reach another
+// A busy instance is tried again after a moment, not after its Retry-After:
+// another try may reach another
 // instance, or this one with a connection free.
 func TestPopularTriesAgainWhenTheServiceIsBusy(t *testing.T) {
 	t.Parallel()
