@@ -31,6 +31,14 @@ client {
   network_interface = "@IFACE@"
   cni_path          = "/usr/lib/cni"
 
+  # Both nodes share this machine's cores, and Nomad would give each the
+  # whole machine's MHz: too little for a team's versions (each is 100 MHz
+  # for the service and 250 for its sidecar, so 20 developers' versions and
+  # 5 shared instances ask for 8,750), which then wait, unplaced. Each node
+  # says it has 20,000 MHz: the scheduler places what a team runs, and the
+  # kernel shares the cores as it would anyway.
+  cpu_total_compute = 20000
+
   # Both clients share the machine's cgroups: each keeps its tasks (and its
   # cpuset partitions) under a parent of its own.
   cgroup_parent = "@CGROUP_PARENT@"

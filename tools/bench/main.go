@@ -55,6 +55,7 @@ var (
 	clusterRun = run{"./e2e", "^BenchmarkRunRemoteVsLocal$", "1x"}
 	watchRun   = run{"./e2e", "^BenchmarkWatch$", "1x"}
 	publishRun = run{"./internal/svctl/artifacts", "^BenchmarkPublish$", "3x"}
+	teamRun    = run{"./e2e", "^BenchmarkTeamScale$", "1x"}
 	lessThan   = func(max float64) func(float64) bool { return func(v float64) bool { return v < max } }
 	atLeast    = func(min float64) func(float64) bool { return func(v float64) bool { return v >= min } }
 	atMost     = func(max float64) func(float64) bool { return func(v float64) bool { return v <= max } }
@@ -97,6 +98,26 @@ var figures = []figure{
 	{"publish new content, 8 MB", publishRun, "BenchmarkPublish/new-8MB", "ns/op", 1e-6, "ms", "", nil},
 	{"publish new content, 32 MB", publishRun, "BenchmarkPublish/new-32MB", "ns/op", 1e-6, "ms", "", nil},
 	{"publish unchanged content, 32 MB (nothing uploaded)", publishRun, "BenchmarkPublish/unchanged-32MB", "ns/op", 1e-6, "ms", "", nil},
+	{"a team's cluster (5 shared instances): svctl run -private to its first answer, 1 private version", teamRun, "BenchmarkTeamScale", "run-at1", 1, "s", "", nil},
+	{"a team's cluster: svctl run -private to its first answer, 20 private versions", teamRun, "BenchmarkTeamScale", "run-at20", 1, "s", "", nil},
+	{"a team's cluster: svctl run -private, 20 versions / 1", teamRun, "BenchmarkTeamScale", "run-x", 1, "×", "≤ 1.2×", atMost(1.2)},
+	{"a team's cluster: svctl ps, 1 private version", teamRun, "BenchmarkTeamScale", "ps-at1", 1, "s", "", nil},
+	{"a team's cluster: svctl ps, 20 private versions", teamRun, "BenchmarkTeamScale", "ps-at20", 1, "s", "", nil},
+	{"a team's cluster: svctl ps, 20 versions / 1", teamRun, "BenchmarkTeamScale", "ps-x", 1, "×", "≤ 1.2×", atMost(1.2)},
+	{"a team's cluster: svctl stop, 1 private version", teamRun, "BenchmarkTeamScale", "stop-at1", 1, "s", "", nil},
+	{"a team's cluster: svctl stop, 20 private versions", teamRun, "BenchmarkTeamScale", "stop-at20", 1, "s", "", nil},
+	{"a team's cluster: svctl stop, 20 versions / 1", teamRun, "BenchmarkTeamScale", "stop-x", 1, "×", "≤ 1.2×", atMost(1.2)},
+	{"a team's cluster: /popular p50, plain, 1 private version", teamRun, "BenchmarkTeamScale", "plain-p50-at1", 1, "ms", "", nil},
+	{"a team's cluster: /popular p50, plain, 20 private versions", teamRun, "BenchmarkTeamScale", "plain-p50-at20", 1, "ms", "", nil},
+	{"a team's cluster: /popular p50, plain, 20 versions / 1", teamRun, "BenchmarkTeamScale", "plain-p50-x", 1, "×", "≤ 1.2×", atMost(1.2)},
+	{"a team's cluster: /popular p50, personal, 1 private version", teamRun, "BenchmarkTeamScale", "personal-p50-at1", 1, "ms", "", nil},
+	{"a team's cluster: /popular p50, personal, 20 private versions", teamRun, "BenchmarkTeamScale", "personal-p50-at20", 1, "ms", "", nil},
+	{"a team's cluster: /popular p50, personal, 20 versions / 1", teamRun, "BenchmarkTeamScale", "personal-p50-x", 1, "×", "≤ 1.2×", atMost(1.2)},
+	{"a team's cluster: Consul config-entry writes of a run -private, 1 private version", teamRun, "BenchmarkTeamScale", "run-writes-at1", 1, "", "", nil},
+	{"a team's cluster: Consul config-entry writes of a run -private, 20 private versions", teamRun, "BenchmarkTeamScale", "run-writes-at20", 1, "", "", nil},
+	{"a team's cluster: Consul config-entry writes of a stop, 1 private version", teamRun, "BenchmarkTeamScale", "stop-writes-at1", 1, "", "", nil},
+	{"a team's cluster: Consul config-entry writes of a stop, 20 private versions", teamRun, "BenchmarkTeamScale", "stop-writes-at20", 1, "", "", nil},
+	{"a team's cluster: config-entry writes per run or stop, more at 20 versions than at 1", teamRun, "BenchmarkTeamScale", "writes-growth", 1, "", "0", atMost(0)},
 }
 
 func main() {

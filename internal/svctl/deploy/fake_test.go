@@ -104,6 +104,15 @@ func (f *fakeNomad) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		reply(w, answers[min(f.asked[path[2]], len(answers)-1)])
 		f.asked[path[2]]++
+	case r.Method == http.MethodGet && r.URL.Path == "/v1/allocations":
+		// Every job's allocations, as its own listing would answer now.
+		all := []*nomad.AllocationListStub{}
+		for _, j := range f.jobs {
+			if answers := f.allocs[j.ID]; len(answers) > 0 {
+				all = append(all, answers[min(f.asked[j.ID], len(answers)-1)]...)
+			}
+		}
+		reply(w, all)
 	case r.Method == http.MethodDelete && len(path) == 3 && path[1] == "job":
 		reply(w, nomad.JobDeregisterResponse{EvalID: "eval-of-stop-" + path[2]})
 	case r.Method == http.MethodGet && len(path) == 3 && path[1] == "evaluation" && f.evals[path[2]] != nil:

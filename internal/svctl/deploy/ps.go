@@ -26,38 +26,41 @@ type Row struct {
 }
 
 // Instances lists every live allocation of the jobs svctl ran, with its
-// Nomad status and Consul health; service "" means every service.
+// Nomad status and Consul health; service "" means every service. It asks
+// the agents the same few questions however many versions run: the jobs,
+// the allocations, and each service's health and its sidecar's.
 func (c *Client) Instances(service string) ([]Row, error) {
 	jobs, err := c.Jobs(service)
 	if err != nil {
 		return nil, err
 	}
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	allocs, err := c.liveAllocsByJob()
+	if err != nil {
+		return nil, err
+	}
+	healths := map[string]healthSet{}
 	var rows []Row
 	for _, j := range jobs {
-		allocs, err := c.liveAllocs(j.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range allocs {
+		for _, a := range allocs[j.ID] {
 			r := Row{
 				Service: j.Service, Name: j.Name, Owner: j.Owner, RunPrivate: j.Private, Namespace: j.Namespace, JobID: j.ID, AllocID: a.ID, Node: a.NodeName,
 				Source: j.Source, Commit: j.Commit, SourceDir: j.SourceDir, Artifact: j.Artifact,
 				NomadStatus: a.ClientStatus,
 			}
-			if err := c.fillHealth(&r); err != nil {
-				return nil, err
+			hs, ok := healths[j.Service]
+			if !ok {
+				if hs, err = c.healthSet(j.Service); err != nil {
+					return nil, err
+				}
+				healths[j.Service] = hs
 			}
+			h := hs.of(a.ID)
+			r.ConsulHealth, r.Address = h.status(), h.address()
 			rows = append(rows, r)
 		}
 	}
 	return rows, nil
-}
-
-func (c *Client) fillHealth(r *Row) error {
-	h, err := c.healthOf(r.Service, r.AllocID)
-	if err != nil {
-		return err
-	}
-	r.ConsulHealth, r.Address = h.status(), h.address()
-	return nil
 }

@@ -358,15 +358,43 @@ type health struct{ app, side *consul.ServiceEntry }
 
 // healthOf reads the Consul health of the allocation's instance of service.
 func (c *Client) healthOf(service, allocID string) (health, error) {
-	app, err := c.entryFor(service, allocID)
+	hs, err := c.healthSet(service)
 	if err != nil {
 		return health{}, err
 	}
-	side, err := c.entryFor(service+"-sidecar-proxy", allocID)
-	if err != nil {
-		return health{}, err
+	return hs.of(allocID), nil
+}
+
+// healthSet is what Consul lists of a service's instances and of their
+// sidecars, to find each allocation's in.
+type healthSet struct{ app, side []*consul.ServiceEntry }
+
+// healthSet reads the Consul health of every instance of service and of
+// their sidecars.
+func (c *Client) healthSet(service string) (healthSet, error) {
+	var hs healthSet
+	var err error
+	if hs.app, _, err = c.consul.Health().Service(service, "", false, nil); err != nil {
+		return healthSet{}, fmt.Errorf("consul health of %s: %w", service, err)
 	}
-	return health{app, side}, nil
+	if hs.side, _, err = c.consul.Health().Service(service+"-sidecar-proxy", "", false, nil); err != nil {
+		return healthSet{}, fmt.Errorf("consul health of %s-sidecar-proxy: %w", service, err)
+	}
+	return hs, nil
+}
+
+// of is the allocation's instance: the Consul entries Nomad registered for
+// it (Nomad's service IDs embed the allocation ID).
+func (hs healthSet) of(allocID string) health {
+	find := func(entries []*consul.ServiceEntry) *consul.ServiceEntry {
+		for _, e := range entries {
+			if strings.Contains(e.Service.ID, allocID) {
+				return e
+			}
+		}
+		return nil
+	}
+	return health{find(hs.app), find(hs.side)}
 }
 
 // address is where the instance is reached: its sidecar where it has one,
@@ -410,21 +438,6 @@ func (h health) summary(service string) string {
 		s += fmt.Sprintf(", sidecar %s at %s:%d", h.side.Checks.AggregatedStatus(), h.side.Service.Address, h.side.Service.Port)
 	}
 	return s
-}
-
-// entryFor finds the Consul catalog entry Nomad registered for an allocation:
-// Nomad's service IDs embed the allocation ID.
-func (c *Client) entryFor(service, allocID string) (*consul.ServiceEntry, error) {
-	entries, _, err := c.consul.Health().Service(service, "", false, nil)
-	if err != nil {
-		return nil, fmt.Errorf("consul health of %s: %w", service, err)
-	}
-	for _, e := range entries {
-		if strings.Contains(e.Service.ID, allocID) {
-			return e, nil
-		}
-	}
-	return nil, nil
 }
 
 // diagnose collects the events of the allocation's tasks and the tail of

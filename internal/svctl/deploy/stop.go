@@ -221,14 +221,33 @@ func (c *Client) liveAllocs(jobID string) ([]*nomad.AllocationListStub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("allocations of %s: %w", jobID, err)
 	}
-	var live []*nomad.AllocationListStub
+	return live(allocs), nil
+}
+
+// liveAllocsByJob returns the allocations desired to run of every job of
+// the namespace, by job ID, each job's oldest first: one listing for all.
+func (c *Client) liveAllocsByJob() (map[string][]*nomad.AllocationListStub, error) {
+	allocs, _, err := c.nomad.Allocations().List(&nomad.QueryOptions{Filter: `DesiredStatus == "run"`})
+	if err != nil {
+		return nil, fmt.Errorf("list allocations: %w", err)
+	}
+	byJob := map[string][]*nomad.AllocationListStub{}
+	for _, a := range live(allocs) {
+		byJob[a.JobID] = append(byJob[a.JobID], a)
+	}
+	return byJob, nil
+}
+
+// live keeps the allocations desired to run, oldest first.
+func live(allocs []*nomad.AllocationListStub) []*nomad.AllocationListStub {
+	var out []*nomad.AllocationListStub
 	for _, a := range allocs {
 		if a.DesiredStatus == "run" {
-			live = append(live, a)
+			out = append(out, a)
 		}
 	}
-	sort.Slice(live, func(i, k int) bool { return live[i].CreateIndex < live[k].CreateIndex })
-	return live, nil
+	sort.Slice(out, func(i, k int) bool { return out[i].CreateIndex < out[k].CreateIndex })
+	return out
 }
 
 // StopJob stops one job as Stop stops each of a name's: out of Consul
