@@ -239,10 +239,11 @@ func TestPersonalVersionOnNomad(t *testing.T) {
 
 // TestAPrivateVersionFailsClosed: a teammate (or Terraform, or a GitOps
 // job) applies every file of envoy/ with `consul config write`, twice,
-// over a private version's routing. Its instance is marked private in its
-// own service meta, and the files' resolver sends plain requests only to
-// instances not so marked: no plain load reaches it, and ps still calls it
-// private.
+// over the routing of a private version and of a version run shared and
+// demoted since. The instances of both are marked private in their own
+// service meta (the demoted one in place, by demote: not restarted), and
+// the files' resolver sends plain requests only to instances not so
+// marked: no plain load reaches either, and ps still calls both private.
 func TestAPrivateVersionFailsClosed(t *testing.T) {
 	c := newCluster(t, seed.Small)
 	c.svctl("run", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
@@ -251,6 +252,30 @@ func TestAPrivateVersionFailsClosed(t *testing.T) {
 	c.waitFor("mine_v2 answering loads that name it", 30*time.Second, func() bool {
 		return fetchPage(mine, c.web+"/popular").Version == "mine_v2"
 	})
+
+	c.svctl("run", "lobsters-popularity", "lobpop_v3", "UNCOMMITTED_COPY")
+	v3 := baggageClient("svctl-version=lobpop_v3")
+	var before page
+	c.waitFor("lobpop_v3 answering", 30*time.Second, func() bool {
+		before = fetchPage(v3, c.web+"/popular")
+		return before.Version == "lobpop_v3"
+	})
+	plain := c.loadAt(25, c.client)
+	time.Sleep(time.Second)
+	out := c.svctl("demote", "lobpop_v3")
+	time.Sleep(2 * time.Second)
+	noneFailed(t, "svctl demote lobpop_v3", plain.finish())
+	if !strings.Contains(out, "lobpop_v3 is private") {
+		t.Fatalf("svctl demote said:\n%s", out)
+	}
+	for _, r := range c.instances() {
+		if r.Name == "lobpop_v3" && !r.MarkedPrivate {
+			t.Fatalf("after demote, ps -json lists lobpop_v3's instance %s not marked private in Consul", r.AllocID)
+		}
+	}
+	if after := fetchPage(v3, c.web+"/popular"); after.ServiceID != before.ServiceID || after.Instance != before.Instance {
+		t.Fatalf("demote restarted lobpop_v3: it answered as %s · %s before and %s · %s after", before.Instance, before.ServiceID, after.Instance, after.ServiceID)
+	}
 
 	files, _ := filepath.Glob(filepath.Join(c.repo, "envoy", "*.hcl"))
 	for _, dir := range []string{"setup", "profiles/tutorial"} {
@@ -274,10 +299,10 @@ func TestAPrivateVersionFailsClosed(t *testing.T) {
 	// The monolith's Envoy has the files' routing within a moment.
 	time.Sleep(3 * time.Second)
 	if got := c.versions(c.client, 100, 4); got["lobpop_v1"] != 100 {
-		t.Fatalf("after the files were applied over it, 100 plain loads reached %v, want all on lobpop_v1", got)
+		t.Fatalf("after the files were applied over them, 100 plain loads reached %v, want all on lobpop_v1", got)
 	}
-	if m := c.modes(); m["mine_v2"] != "private" || m["lobpop_v1"] != "shared" {
-		t.Fatalf("svctl ps modes = %v, want mine_v2 private and lobpop_v1 shared", m)
+	if m := c.modes(); m["mine_v2"] != "private" || m["lobpop_v3"] != "private" || m["lobpop_v1"] != "shared" {
+		t.Fatalf("svctl ps modes = %v, want mine_v2 and lobpop_v3 private and lobpop_v1 shared", m)
 	}
 	c.svctl("stop", "mine_v2")
 	if got := c.versions(c.client, 20, 4); got["lobpop_v1"] != 20 {

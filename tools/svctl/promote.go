@@ -25,7 +25,7 @@ only NAME. Takes effect live, with no failed request; nothing is restarted.`,
 	maxArgs: 1,
 	setup: func(fs *flag.FlagSet) action {
 		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {
-			return setMode(e, pos[0], mesh.Shared, out)
+			return setMode(ctx, e, pos[0], mesh.Shared, out)
 		}
 	},
 }
@@ -43,7 +43,7 @@ Takes effect live, with no failed request; nothing is restarted.`,
 	maxArgs: 1,
 	setup: func(fs *flag.FlagSet) action {
 		return func(ctx context.Context, e *env.Env, pos []string, out streams) error {
-			return setMode(e, pos[0], mesh.Private, out)
+			return setMode(ctx, e, pos[0], mesh.Private, out)
 		}
 	},
 }
@@ -63,7 +63,7 @@ func versionsOf(e *env.Env) (*versions.Versions, *consul.Client, string, error) 
 
 // setMode is promote and demote of NAME or SERVICE/NAME, which must have
 // instances, and be yours.
-func setMode(e *env.Env, arg string, mode mesh.Mode, out streams) error {
+func setMode(ctx context.Context, e *env.Env, arg string, mode mesh.Mode, out streams) error {
 	service, name, err := versions.Parse(arg)
 	if err != nil {
 		return err
@@ -80,7 +80,7 @@ func setMode(e *env.Env, arg string, mode mesh.Mode, out streams) error {
 			return err
 		}
 	}
-	if err := vs.SetMode(service, name, mode); err != nil {
+	if err := vs.SetMode(ctx, service, name, mode); err != nil {
 		return err
 	}
 	fmt.Fprintf(out.stdout, "%s %s is %s: %s\n", service, name, mode, versions.ModeText(name, mode))

@@ -192,7 +192,7 @@ func Run(ctx context.Context, e *env.Env, r *request.Request, opts Options, out 
 
 	if opts.Private {
 		// Out of general rotation before its first instance is registered.
-		if err := vs.SetMode(r.Service, r.Name, mesh.Private); err != nil {
+		if err := vs.Route(r.Service, r.Name, mesh.Private); err != nil {
 			return res, fmt.Errorf("route %s privately: %w; nothing was submitted", r.Name, err)
 		}
 		fmt.Fprintf(out.Progress, "==> %s is private: routed only on the baggage member %s=%s\n", r.Name, personal.Member, r.Name)

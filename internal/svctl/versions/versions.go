@@ -6,6 +6,7 @@
 package versions
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -130,9 +131,36 @@ func (v *Versions) CheckSharedLeft(service, name string) error {
 // without it Envoy balances TCP connections, not requests.
 func (v *Versions) CheckApplied(service string) error { return mesh.CheckApplied(v.cc, service) }
 
-// SetMode routes name of service in mode, live.
-func (v *Versions) SetMode(service, name string, mode mesh.Mode) error {
+// Route gives name of service a personal route in mode: for a run, whose
+// instances are marked as they are run.
+func (v *Versions) Route(service, name string, mode mesh.Mode) error {
 	return mesh.SetMode(v.cc, service, v.key(name), mode)
+}
+
+// SetMode makes the running version name of service serve in mode, live
+// (promote, demote): its route first, which takes effect at once, then the
+// mark on its instances (deploy.Client.MarkPrivate), which outlasts any
+// rewrite of the routes, so that a version run shared and then demoted
+// stays out of general rotation when the profile's files are applied over
+// it, as one run private does.
+func (v *Versions) SetMode(ctx context.Context, service, name string, mode mesh.Mode) error {
+	if err := v.Route(service, name, mode); err != nil {
+		return err
+	}
+	jobs, err := v.d.Jobs(service)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, j := range jobs {
+		if j.Name == name {
+			ids = append(ids, j.ID)
+		}
+	}
+	if err := v.d.MarkPrivate(ctx, service, ids, mode == mesh.Private); err != nil {
+		return fmt.Errorf("%s is routed as %s, but its instances are not all marked so: %w", name, mode, err)
+	}
+	return nil
 }
 
 // ForgetIfGone removes the personal route of name once its last instance
@@ -268,7 +296,7 @@ func (v *Versions) Modes(rows []deploy.Row) error {
 		mode, routed := vs[mesh.Key(ns, r.Name)]
 		switch {
 		case routed:
-		case r.RunPrivate:
+		case r.MarkedPrivate:
 			mode = mesh.Private
 		default:
 			mode = mesh.Shared
