@@ -179,6 +179,15 @@ type shell struct {
 	logTail func() string
 }
 
+// with is a copy of c whose commands also get the environment variables
+// env ("KEY=value"): another owner (SVCTL_OWNER), another namespace,
+// other packs. c is not changed.
+func (c *shell) with(env ...string) *shell {
+	s := *c
+	s.env = append(slices.Clone(c.env), env...)
+	return &s
+}
+
 // run runs name in the repository and returns its output; a non-zero exit
 // fails the test.
 func (c *shell) run(name string, args ...string) string {

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,12 +18,8 @@ func TestNamespacesKeepTheirRoutes(t *testing.T) {
 	for _, ns := range []string{"team-a", "team-b"} {
 		c.run("nomad", "namespace", "apply", "-description", "a team's versions", ns)
 	}
-	in := func(ns, owner string) *shell {
-		s := c.shell
-		s.env = append(slices.Clone(c.env), "NOMAD_NAMESPACE="+ns, "SVCTL_OWNER="+owner)
-		return &s
-	}
-	a, b := in("team-a", "ann@example.com"), in("team-b", "bob@example.com")
+	a := c.with("NOMAD_NAMESPACE=team-a", "SVCTL_OWNER=ann@example.com")
+	b := c.with("NOMAD_NAMESPACE=team-b", "SVCTL_OWNER=bob@example.com")
 	svctl := filepath.Join(c.bin, "svctl")
 
 	c.svctl("run", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")

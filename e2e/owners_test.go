@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -22,11 +21,7 @@ func TestOwnersKeepTheirNames(t *testing.T) {
 	// Both packs in one folder, as a team's repository with two services has them.
 	packs := t.TempDir()
 	c.run("cp", "-r", filepath.Join(c.repo, "packs", "lobsters-popularity"), filepath.Join(c.repo, "e2e", "testdata", "packs", "greeter"), packs)
-	as := func(owner string) *shell {
-		s := c.shell
-		s.env = append(slices.Clone(c.env), "SVCTL_PACKS="+packs, "SVCTL_OWNER="+owner)
-		return &s
-	}
+	as := func(owner string) *shell { return c.with("SVCTL_PACKS="+packs, "SVCTL_OWNER="+owner) }
 	ann, bob := as("ann@example.com"), as("bob@example.com")
 	svctl := filepath.Join(c.bin, "svctl")
 

@@ -147,9 +147,7 @@ func TestSecondPackRunsOnACluster(t *testing.T) {
 // SVCTL_PACKS. Its svctl runs are plain: the harness's cluster.svctl would
 // give them the database (--var dsn), a variable the greeter does not have.
 func withGreeterPack(s *shell) *shell {
-	g := *s
-	g.env = append(slices.Clone(s.env), "SVCTL_PACKS="+filepath.Join(s.repo, "e2e", "testdata", "packs"))
-	return &g
+	return s.with("SVCTL_PACKS=" + filepath.Join(s.repo, "e2e", "testdata", "packs"))
 }
 
 // greeterInstances returns svctl ps -json greeter.

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,11 +25,9 @@ import (
 func BenchmarkTeamScale(b *testing.B) {
 	c := startMultiNode(b)
 	writes := countConfigWrites(b, c)
-	as := func(owner string) *shell {
-		s := c.shell
-		s.env = append(slices.Clone(writes.env), "SVCTL_OWNER="+owner)
-		return &s
-	}
+	counted := c.shell // svctl's calls to Consul through the counting proxy
+	counted.env = writes.env
+	as := func(owner string) *shell { return counted.with("SVCTL_OWNER=" + owner) }
 	svctl := c.bin + "/svctl"
 	team := as("team@example.com")
 	for i := 0; i < 5; i++ {

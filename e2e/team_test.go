@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -56,9 +55,7 @@ Sources = [
 	as := make([]*shell, developers)
 	for i := range names {
 		names[i] = fmt.Sprintf("dev%02d_v2", i)
-		s := c.shell
-		s.env = append(slices.Clone(c.env), fmt.Sprintf("SVCTL_OWNER=dev%02d@example.com", i))
-		as[i] = &s
+		as[i] = c.with(fmt.Sprintf("SVCTL_OWNER=dev%02d@example.com", i))
 	}
 	svctl := filepath.Join(c.bin, "svctl")
 	concurrently := func(what string, args func(i int) []string) {

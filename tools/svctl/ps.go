@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 	"unicode"
@@ -49,8 +51,20 @@ the active mesh profile.`,
 				return err
 			}
 			d := deploy.New(nc, cc, nil)
-			rows, err := d.Instances(service)
-			if err != nil {
+			// The instances, the profile and the expiries are asked for at
+			// once: ps costs the longest of them, not their sum.
+			var (
+				wg                             sync.WaitGroup
+				rows                           []deploy.Row
+				profile                        string
+				expiries                       map[string]expiry.Entry
+				rowsErr, profileErr, expiryErr error
+			)
+			wg.Go(func() { rows, rowsErr = d.Instances(service) })
+			wg.Go(func() { profile, profileErr = mesh.ActiveProfile(cc) })
+			wg.Go(func() { expiries, expiryErr = expiry.New(cc).All() })
+			wg.Wait()
+			if err := errors.Join(rowsErr, profileErr, expiryErr); err != nil {
 				return err
 			}
 			if *mine {
@@ -60,15 +74,7 @@ the active mesh profile.`,
 				}
 				rows = slices.DeleteFunc(rows, func(r deploy.Row) bool { return r.Owner != me })
 			}
-			profile, err := mesh.ActiveProfile(cc)
-			if err != nil {
-				return err
-			}
 			if err := versions.New(d, cc, e.Namespace()).Modes(rows); err != nil {
-				return err
-			}
-			expiries, err := expiry.New(cc).All()
-			if err != nil {
 				return err
 			}
 			for k, r := range rows {

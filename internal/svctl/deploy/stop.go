@@ -225,9 +225,11 @@ func (c *Client) liveAllocs(jobID string) ([]*nomad.AllocationListStub, error) {
 }
 
 // liveAllocsByJob returns the allocations desired to run of every job of
-// the namespace, by job ID, each job's oldest first: one listing for all.
+// the namespace, by job ID, each job's oldest first: one listing for all,
+// without the tasks' states and events (the bulk of each stub, which ps
+// does not show).
 func (c *Client) liveAllocsByJob() (map[string][]*nomad.AllocationListStub, error) {
-	allocs, _, err := c.nomad.Allocations().List(&nomad.QueryOptions{Filter: `DesiredStatus == "run"`})
+	allocs, _, err := c.nomad.Allocations().List(&nomad.QueryOptions{Filter: `DesiredStatus == "run"`, Params: map[string]string{"task_states": "false"}})
 	if err != nil {
 		return nil, fmt.Errorf("list allocations: %w", err)
 	}

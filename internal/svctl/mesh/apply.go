@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	consul "github.com/hashicorp/consul/api"
 )
@@ -78,12 +79,23 @@ func otherProfilesOnly(dir, profile string, keep []Entry) ([]Entry, error) {
 // of the entries there: "none" when no profile's entries are, "mixed: a, b"
 // when entries of several are.
 func ActiveProfile(c *consul.Client) (string, error) {
+	kinds := []string{consul.ServiceDefaults, consul.ServiceResolver, consul.ServiceRouter, consul.ServiceSplitter}
+	lists := make([][]consul.ConfigEntry, len(kinds))
+	errs := make([]error, len(kinds))
+	var wg sync.WaitGroup
+	for k, kind := range kinds { // at once: four round trips cost one
+		wg.Go(func() {
+			if lists[k], _, errs[k] = c.ConfigEntries().List(kind, nil); errs[k] != nil {
+				errs[k] = fmt.Errorf("list %s entries: %w", kind, errs[k])
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return "", err
+	}
 	found := map[string]bool{}
-	for _, kind := range []string{consul.ServiceDefaults, consul.ServiceResolver, consul.ServiceRouter, consul.ServiceSplitter} {
-		entries, _, err := c.ConfigEntries().List(kind, nil)
-		if err != nil {
-			return "", fmt.Errorf("list %s entries: %w", kind, err)
-		}
+	for _, entries := range lists {
 		for _, e := range entries {
 			if p := e.GetMeta()[ProfileMetaKey]; p != "" {
 				found[p] = true
