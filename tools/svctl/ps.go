@@ -57,11 +57,12 @@ the active mesh profile.`,
 				wg                             sync.WaitGroup
 				rows                           []deploy.Row
 				profile                        string
+				routes                         map[string]mesh.Versions
 				expiries                       map[string]expiry.Entry
 				rowsErr, profileErr, expiryErr error
 			)
 			wg.Go(func() { rows, rowsErr = d.Instances(service) })
-			wg.Go(func() { profile, profileErr = mesh.ActiveProfile(cc) })
+			wg.Go(func() { profile, routes, profileErr = mesh.ProfileAndVersions(cc) })
 			wg.Go(func() { expiries, expiryErr = expiry.New(cc).All() })
 			wg.Wait()
 			if err := errors.Join(rowsErr, profileErr, expiryErr); err != nil {
@@ -74,9 +75,7 @@ the active mesh profile.`,
 				}
 				rows = slices.DeleteFunc(rows, func(r deploy.Row) bool { return r.Owner != me })
 			}
-			if err := versions.New(d, cc, e.Namespace()).Modes(rows); err != nil {
-				return err
-			}
+			versions.New(d, cc, e.Namespace()).Modes(rows, routes)
 			for k, r := range rows {
 				ns := r.Namespace
 				if ns == "" {

@@ -79,6 +79,13 @@ func otherProfilesOnly(dir, profile string, keep []Entry) ([]Entry, error) {
 // of the entries there: "none" when no profile's entries are, "mixed: a, b"
 // when entries of several are.
 func ActiveProfile(c *consul.Client) (string, error) {
+	p, _, err := ProfileAndVersions(c)
+	return p, err
+}
+
+// ProfileAndVersions is ActiveProfile, and the versions with a personal
+// route of every service (ReadVersions of each), from the same listings.
+func ProfileAndVersions(c *consul.Client) (string, map[string]Versions, error) {
 	kinds := []string{consul.ServiceDefaults, consul.ServiceResolver, consul.ServiceRouter, consul.ServiceSplitter}
 	lists := make([][]consul.ConfigEntry, len(kinds))
 	errs := make([]error, len(kinds))
@@ -92,13 +99,17 @@ func ActiveProfile(c *consul.Client) (string, error) {
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	found := map[string]bool{}
+	versions := map[string]Versions{}
 	for _, entries := range lists {
 		for _, e := range entries {
 			if p := e.GetMeta()[ProfileMetaKey]; p != "" {
 				found[p] = true
+			}
+			if e.GetKind() == consul.ServiceResolver {
+				versions[e.GetName()] = versionsOf(e.GetMeta())
 			}
 		}
 	}
@@ -109,11 +120,11 @@ func ActiveProfile(c *consul.Client) (string, error) {
 	sort.Strings(names)
 	switch len(names) {
 	case 0:
-		return "none", nil
+		return "none", versions, nil
 	case 1:
-		return names[0], nil
+		return names[0], versions, nil
 	}
-	return "mixed: " + strings.Join(names, ", "), nil
+	return "mixed: " + strings.Join(names, ", "), versions, nil
 }
 
 // CheckApplied returns an error unless service's protocol is set in Consul:

@@ -274,26 +274,19 @@ func (e *OwnedError) Error() string {
 // BadInput marks the error as the user's mistake (exit status 2).
 func (e *OwnedError) BadInput() bool { return true }
 
-// Modes sets each row's mode: shared or private, as the mesh routes it; a
-// version without a route of its own is as its instance was run (a
-// private one whose route went, say by a re-application of envoy/'s files,
-// is still left out of general rotation by the shared subset).
-func (v *Versions) Modes(rows []deploy.Row) error {
-	modes := map[string]mesh.Versions{}
+// Modes sets each row's mode from routes, the versions with a personal
+// route of each service (mesh.ProfileAndVersions): shared or private, as
+// the mesh routes it; a version without a route of its own is as its
+// instances are marked (a private or demoted one whose route went, say by
+// a re-application of envoy/'s files, is still left out of general
+// rotation by the shared subset).
+func (v *Versions) Modes(rows []deploy.Row, routes map[string]mesh.Versions) {
 	for k, r := range rows {
-		vs, ok := modes[r.Service]
-		if !ok {
-			var err error
-			if vs, _, err = mesh.ReadVersions(v.cc, r.Service); err != nil {
-				return err
-			}
-			modes[r.Service] = vs
-		}
 		ns := r.Namespace
 		if ns == "" {
 			ns = v.ns
 		}
-		mode, routed := vs[mesh.Key(ns, r.Name)]
+		mode, routed := routes[r.Service][mesh.Key(ns, r.Name)]
 		switch {
 		case routed:
 		case r.MarkedPrivate:
@@ -303,7 +296,6 @@ func (v *Versions) Modes(rows []deploy.Row) error {
 		}
 		rows[k].Mode = string(mode)
 	}
-	return nil
 }
 
 // ModeText says who a version in mode serves.
