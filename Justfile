@@ -1,5 +1,8 @@
 # The demo's commands. `just --list` shows them all.
 set shell := ["bash", "-euo", "pipefail", "-c"]
+# Recipes with *args pass them on as they were given (a quoted pattern with
+# spaces stays one argument): "$@".
+set positional-arguments
 
 tools := env("MW_TOOLS", env("HOME") + "/.cache/microwizard")
 # Tools built by scripts/setup (consul, envoy, and nomad if you put it there) come first.
@@ -57,11 +60,11 @@ mesh profile:
 
 # Seed the demo database again (e.g. `just seed -scale 0.1`); it is emptied first.
 seed *args: build
-    bin/lobstersdb seed -reset {{args}}
+    bin/lobstersdb seed -reset "$@"
 
 # Run every benchmark and print one table of figures with their goals (README: Benchmarks).
 bench *args: db
-    go run ./tools/bench {{args}}
+    go run ./tools/bench "$@"
 
 # Build a multi-node cluster on this machine (network namespaces: Nomad and Consul servers, nodes n1 and n2, an artifact store); then `. /tmp/mwc/env`.
 cluster-up state="/tmp/mwc":

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -124,11 +125,19 @@ func main() {
 	only := flag.String("only", "", "run only the figures whose label matches this regexp")
 	verbose := flag.Bool("v", false, "print the benchmarks' own output")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "bench: unexpected argument %q: bench takes only flags (quote a -only pattern that has spaces)\n", flag.Arg(0))
+		os.Exit(2)
+	}
 	var filter *regexp.Regexp
 	if *only != "" {
 		var err error
 		if filter, err = regexp.Compile(*only); err != nil {
 			fmt.Fprintf(os.Stderr, "bench: -only: %v\n", err)
+			os.Exit(2)
+		}
+		if !slices.ContainsFunc(figures, func(f figure) bool { return filter.MatchString(f.label) }) {
+			fmt.Fprintf(os.Stderr, "bench: -only %q matches no figure's label\n", *only)
 			os.Exit(2)
 		}
 	}
