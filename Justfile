@@ -70,6 +70,10 @@ bench *args: db
 cluster-up state="/tmp/mwc":
     scripts/cluster-up {{state}}
 
+# The same cluster, secured as a team's should be: ACLs (Consul's default deny) and TLS on Nomad and Consul; STATE/env then holds a developer's tokens (README: A secured cluster).
+cluster-up-secure state="/tmp/mwc":
+    scripts/cluster-up --secure {{state}}
+
 # Remove what cluster-up built, every trace of it.
 cluster-down state="/tmp/mwc":
     scripts/cluster-down {{state}}

@@ -30,6 +30,14 @@ client {
   host_network "mesh" {
     cidr = "172.26.64.1/32"
   }
+
+  # An artifact store's s3:: sources are fetched by go-getter, a sandboxed
+  # process with an environment of its own: it gets the agent's AWS keys
+  # (a node's read key; no anonymous read) and nothing else. The dummy
+  # AWS_METADATA_URL makes its SDK keep the URL's host and plain HTTP.
+  artifact {
+    set_environment_variables = "AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY,AWS_METADATA_URL"
+  }
 }
 
 plugin "raw_exec" {

@@ -44,6 +44,8 @@ import (
 // namespace, with its own data dir and a scratch repository.
 type multiNode struct {
 	shell
+	admin   *shell // the cluster's operator: its management tokens (admin.env)
+	secure  bool   // built with cluster-up --secure: ACLs and TLS
 	state   string // the cluster's state dir
 	dataDir string
 	web     string // the monolith, on n1
@@ -187,6 +189,14 @@ func TestRunTravelsToClusterNodes(t *testing.T) {
 // on n1 from its published binary.
 func startMultiNode(t testing.TB) *multiNode {
 	t.Helper()
+	return startCluster(t, false)
+}
+
+// startCluster is startMultiNode, of a secured cluster when secure is set
+// (scripts/cluster-up --secure): c.env then holds a developer's tokens, and
+// what sets the cluster up runs as its operator (c.admin).
+func startCluster(t testing.TB, secure bool) *multiNode {
+	t.Helper()
 	nomadtest.Require(t, "e2e")
 	for _, bin := range []string{"weed", "envoy", "consul", "mariadb-install-db", "jq", "nsenter"} {
 		if _, err := exec.LookPath(bin); err != nil {
@@ -200,8 +210,12 @@ func startMultiNode(t testing.TB) *multiNode {
 		t.Skip("e2e: a cluster is up already (just cluster-up): the test builds its own; just cluster-down first")
 	}
 	root := repoRoot(t)
-	c := &multiNode{shell: shell{t: t}, state: "/tmp/mwce", client: &http.Client{Timeout: 60 * time.Second}}
-	up := exec.Command(filepath.Join(root, "scripts", "cluster-up"), c.state)
+	c := &multiNode{shell: shell{t: t}, secure: secure, state: "/tmp/mwce", client: &http.Client{Timeout: 60 * time.Second}}
+	upArgs := []string{c.state}
+	if secure {
+		upArgs = []string{"--secure", c.state}
+	}
+	up := exec.Command(filepath.Join(root, "scripts", "cluster-up"), upArgs...)
 	if out, err := up.CombinedOutput(); err != nil {
 		_ = exec.Command(filepath.Join(root, "scripts", "cluster-down"), c.state).Run()
 		t.Fatalf("cluster-up: %v\n%s", err, out)
@@ -215,16 +229,24 @@ func startMultiNode(t testing.TB) *multiNode {
 	if err != nil {
 		t.Fatal(err)
 	}
+	adminEnv, err := readEnvFile(filepath.Join(c.state, "admin.env"))
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	c.repo, c.bin = scratchRepo(t, root)
 	c.dataDir = t.TempDir()
 	c.env = append(append(withoutAgentEnv(os.Environ()), clusterEnv...), "SVCTL_DATA="+c.dataDir)
+	c.admin = c.with(adminEnv...)
+	c.admin.env = append(c.admin.env, "SVCTL_DATA="+t.TempDir())
 
-	c.svctl("mesh", "-yes", "tutorial")
+	// The mesh's shared entries (proxy-defaults among them) are the
+	// operator's to write.
+	c.admin.run(filepath.Join(c.bin, "svctl"), "mesh", "-yes", "tutorial")
 
 	t.Log("MySQL as a Connect service on n1")
 	socket := filepath.Join(c.state, "mysqld.sock")
-	c.run("nomad", "job", "run", "-detach", "-var", "connect=true", "-var", "node=n1",
+	c.admin.run("nomad", "job", "run", "-detach", "-var", "connect=true", "-var", "node=n1",
 		"-var", "datadir="+filepath.Join(c.state, "mysql"), "-var", "socket="+socket,
 		filepath.Join(c.repo, "jobs", "mysql.nomad.hcl"))
 	c.waitFor("MySQL's socket", 90*time.Second, func() bool {
@@ -234,7 +256,7 @@ func startMultiNode(t testing.TB) *multiNode {
 	// only through the mesh.
 	setup := exec.Command("mariadb", "--socket="+socket)
 	setup.Stdin = strings.NewReader(`CREATE DATABASE IF NOT EXISTS lobsters CHARACTER SET utf8mb4;
-CREATE USER IF NOT EXISTS 'lobsters'@'%' IDENTIFIED BY 'lobsters';
+CREATE USER IF NOT EXISTS 'lobsters'@'%' IDENTIFIED BY '` + c.dbPassword() + `';
 GRANT ALL ON lobsters.* TO 'lobsters'@'%';`)
 	if out, err := setup.CombinedOutput(); err != nil {
 		t.Fatalf("create the database: %v\n%s", err, out)
@@ -256,16 +278,25 @@ GRANT ALL ON lobsters.* TO 'lobsters'@'%';`)
 	for _, line := range strings.Split(strings.TrimSpace(c.stdout("publish", filepath.Join(c.bin, "lobsters"))), "\n") {
 		vars = append(vars, "-var", line)
 	}
-	c.run("nomad", append(append([]string{"job", "run", "-detach"}, vars...),
-		"-var", "node=n1", "-var", "mysql_upstream=mysql", "-var", "dsn="+mysqlUpstreamDSNForTest,
+	// Its DSN from the cluster's Nomad Variable (cluster-up put it there).
+	c.admin.run("nomad", append(append([]string{"job", "run", "-detach"}, vars...),
+		"-var", "node=n1", "-var", "mysql_upstream=mysql",
 		"-var", "host_network=", filepath.Join(c.repo, "jobs", "lobsters.nomad.hcl"))...)
 	c.web = "http://" + nodeIP["n1"] + ":3000"
 	c.waitFor("the monolith on n1", 90*time.Second, func() bool { return answers(c.client, c.web+"/") })
 	return c
 }
 
-// mysqlUpstreamDSNForTest is the monolith's DSN through its mysql upstream.
-const mysqlUpstreamDSNForTest = "lobsters:lobsters@tcp(127.0.0.1:3306)/lobsters?parseTime=true"
+// dbPassword is the database password cluster-up made: the DSN of its
+// Nomad Variable nomad/jobs holds it.
+func (c *multiNode) dbPassword() string {
+	c.t.Helper()
+	b, err := os.ReadFile(filepath.Join(c.state, "secrets", "db-password"))
+	if err != nil {
+		c.t.Fatalf("the cluster's database password: %v", err)
+	}
+	return strings.TrimSpace(string(b))
+}
 
 func (c *multiNode) svctl(args ...string) string {
 	c.t.Helper()

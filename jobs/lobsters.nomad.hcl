@@ -50,8 +50,14 @@ variable "port" {
 
 variable "dsn" {
   type        = string
-  default     = "lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true"
-  description = "Database the monolith reads (the mysql job's socket)."
+  default     = ""
+  description = "Database the monolith reads, as LOBSTERS_DSN: then in the job for anyone who may read it. Empty (the default): the DSN is a secret the task reads from the Nomad Variable nomad/jobs (item lobsters_dsn) into its secrets directory (LOBSTERS_DSN_FILE); `just up` and scripts/cluster-up put it there."
+}
+
+variable "personal_versions" {
+  type        = string
+  default     = "on"
+  description = "LOBSTERS_PERSONAL_VERSIONS: on for this development job (a developer's svctl-version baggage, link or cookie chooses a live private version); off for a public edge, where an incoming svctl-version is dropped."
 }
 
 variable "sidecar" {
@@ -224,11 +230,45 @@ job "lobsters" {
         command = var.artifact_url != "" ? "local/lobsters" : var.binary
       }
 
+      # The database's DSN, a secret: read by the node with the task's own
+      # identity from the Nomad Variable into the task's secrets directory.
+      dynamic "template" {
+        for_each = var.dsn == "" ? [1] : []
+        content {
+          destination = "secrets/lobsters_dsn"
+          change_mode = "restart"
+          data        = "{{ with nomadVar \"nomad/jobs\" }}{{ .lobsters_dsn }}{{ end }}"
+        }
+      }
+
+      # The live private versions of lobsters-popularity, the only ones a
+      # reader may choose (one per line: name, owner, expiry), from Consul's
+      # catalog and svctl's expiry records; re-read by the monolith when it
+      # changes.
+      template {
+        destination = "local/private_versions.tsv"
+        change_mode = "noop"
+        # Rendered at once, not after Nomad's default quiet of 5 s: a new
+        # private version answers its developer as soon as it is healthy.
+        wait {
+          min = "0s"
+          max = "1s"
+        }
+        data = <<-EOT
+          {{- range service "lobsters-popularity" }}{{ if eq (index .ServiceMeta "private") "1" }}
+          {{ index .ServiceMeta "deploy_name" }}	{{ index .ServiceMeta "owner" }}	{{ with keyOrDefault (printf "svctl/expiry/%s/lobsters-popularity/%s" (index .ServiceMeta "namespace") (index .ServiceMeta "deploy_name")) "" }}{{ with parseJSON . }}{{ .expires }}{{ end }}{{ end }}
+          {{- end }}{{ end }}
+        EOT
+      }
+
       env {
-        LOBSTERS_ADDR      = "0.0.0.0:3000"
-        LOBSTERS_DSN       = var.dsn
-        POPULARITY_URL     = "http://127.0.0.1:8000/"
-        POPULARITY_TIMEOUT = var.popularity_timeout
+        LOBSTERS_ADDR              = "0.0.0.0:3000"
+        LOBSTERS_DSN               = var.dsn
+        LOBSTERS_DSN_FILE          = var.dsn == "" ? "${NOMAD_SECRETS_DIR}/lobsters_dsn" : ""
+        LOBSTERS_PERSONAL_VERSIONS = var.personal_versions
+        LOBSTERS_VERSIONS_FILE     = "${NOMAD_TASK_DIR}/private_versions.tsv"
+        POPULARITY_URL             = "http://127.0.0.1:8000/"
+        POPULARITY_TIMEOUT         = var.popularity_timeout
         # Consul's L4 proxy picks an instance per TCP connection: a kept-alive
         # connection would pin every request to one instance.
         POPULARITY_KEEPALIVE = var.sidecar == "consul_proxy" ? "false" : "true"

@@ -7,6 +7,9 @@
 #   nomad job run -var binary=$PWD/bin/svctl jobs/svctl-expire.nomad.hcl
 # on a cluster, with the binary from the artifact store (svctl publish):
 #   nomad job run $(svctl publish bin/svctl | sed 's/^/-var /') -var nomad_addr=... -var consul_addr=... jobs/svctl-expire.nomad.hcl
+# Either way it waits for the Nomad Variable nomad/jobs/svctl-expire: its
+# tokens where the cluster has ACLs (items NOMAD_TOKEN, CONSUL_HTTP_TOKEN),
+# any item (e.g. SVCTL_EXPIRE_ACLS=off) where it has none.
 
 variable "binary" {
   type        = string
@@ -36,6 +39,18 @@ variable "consul_addr" {
   type        = string
   default     = "127.0.0.1:8500"
   description = "The Consul HTTP API svctl expire talks to, from the node (its local agent)."
+}
+
+variable "nomad_cacert" {
+  type        = string
+  default     = ""
+  description = "On a cluster with TLS: the node's path of the CA of Nomad's certificates (NOMAD_CACERT); empty for plain HTTP."
+}
+
+variable "consul_cacert" {
+  type        = string
+  default     = ""
+  description = "On a cluster with TLS: the node's path of the CA of Consul's certificates (CONSUL_CACERT); empty for plain HTTP."
 }
 
 variable "datacenters" {
@@ -86,7 +101,24 @@ job "svctl-expire" {
         args    = ["expire"]
       }
 
+      # Its tokens, where the cluster has ACLs: from the Nomad Variable
+      # nomad/jobs/svctl-expire (this job's own, which only it reads), put
+      # there by the cluster's set-up; each item NAME=VALUE becomes an
+      # environment variable of the task. None is in the job.
+      template {
+        destination = "secrets/tokens.env"
+        env         = true
+        change_mode = "restart"
+        data        = <<-EOT
+          {{- with nomadVar "nomad/jobs/svctl-expire" }}{{ range $k, $v := . }}
+          {{ $k }}={{ $v }}
+          {{- end }}{{ end }}
+        EOT
+      }
+
       env {
+        NOMAD_CACERT     = var.nomad_cacert
+        CONSUL_CACERT    = var.consul_cacert
         NOMAD_ADDR       = var.nomad_addr
         CONSUL_HTTP_ADDR = var.consul_addr
         SVCTL_DATA       = "${NOMAD_TASK_DIR}/svctl"

@@ -2,6 +2,8 @@ package popularity
 
 import (
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +151,38 @@ func TestDBWaitFromEnv(t *testing.T) {
 	_, err = ConfigFromEnv(env(map[string]string{"POPULARITY_DB_WAIT": "0"}))
 	if want := "POPULARITY_DB_WAIT: must be positive, got 0"; err == nil || err.Error() != want {
 		t.Errorf("POPULARITY_DB_WAIT=0: error %v, want %q", err, want)
+	}
+}
+
+// The DSN can come from a file (a Nomad template's secret) instead of the
+// environment; both at once, an empty file and a missing one are refused.
+func TestConfigDSNFromFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "lobsters_dsn")
+	const dsn = "u:secret@tcp(127.0.0.1:3306)/lobsters?parseTime=true"
+	if err := os.WriteFile(file, []byte(dsn+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	cfg, err := ConfigFromEnv(env(map[string]string{"LOBSTERS_DSN_FILE": file}))
+	if err != nil || cfg.DSN != dsn {
+		t.Fatalf("from the file: DSN %q, %v; want %q", cfg.DSN, err, dsn)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"LOBSTERS_DSN_FILE": file, "LOBSTERS_DSN": dsn}, "both set"},
+		{map[string]string{"LOBSTERS_DSN_FILE": empty}, "is empty"},
+		{map[string]string{"LOBSTERS_DSN_FILE": filepath.Join(dir, "none")}, "no such file"},
+	} {
+		_, err := ConfigFromEnv(env(c.env))
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "secret") {
+			t.Errorf("%v: %v, want an error saying %q and not the password", c.env, err, c.want)
+		}
 	}
 }

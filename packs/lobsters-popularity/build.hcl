@@ -23,10 +23,14 @@ placement {
 # On a cluster: nothing of one host's filesystem or networks, and the demo's
 # database through the mesh. Set over the defaults; --var still wins.
 cluster {
+  # Isolated: a chroot of what Nomad downloaded, not root on the node with
+  # its filesystem (svctl keeps raw_exec where a node lacks exec, and says so).
+  driver           = "exec"
   host_network     = ""
   mysql_socket_dir = ""
   mysql_upstream   = "mysql"
-  dsn              = "lobsters:lobsters@tcp(127.0.0.1:${var.mysql_upstream_port})/lobsters?parseTime=true"
+  # The DSN (tcp(127.0.0.1:mysql_upstream_port), the upstream) is the
+  # cluster's secret, in its Nomad Variable (dsn_variable): not set here.
 }
 
 # The Consul Connect sidecar: svctl sets `sidecar` to the one every node

@@ -92,8 +92,20 @@ variable "mysql_socket_dir" {
 
 variable "dsn" {
   type        = string
-  default     = "lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true"
-  description = "MySQL DSN of the Lobsters database, passed as LOBSTERS_DSN. Inside the group's network namespace 127.0.0.1 is not the host's, so the default uses the unix socket of the demo's MySQL (jobs/mysql.nomad.hcl)."
+  default     = ""
+  description = "MySQL DSN of the Lobsters database, passed as LOBSTERS_DSN: it is then in the job for anyone who may read it. Empty (the default): the DSN is a secret kept out of the job, read by the task from the Nomad Variable dsn_variable (item dsn_variable_item) into its secrets directory, LOBSTERS_DSN_FILE."
+}
+
+variable "dsn_variable" {
+  type        = string
+  default     = "nomad/jobs"
+  description = "With dsn empty: the path of the Nomad Variable, in the job's namespace, that holds the DSN. Every job of a namespace may read nomad/jobs (Nomad's workload identity), so one `nomad var put` per namespace serves every run (README: No secret in a job)."
+}
+
+variable "dsn_variable_item" {
+  type        = string
+  default     = "lobsters_dsn"
+  description = "With dsn empty: the item of dsn_variable holding the DSN."
 }
 
 variable "mysql_upstream" {

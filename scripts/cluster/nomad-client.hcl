@@ -63,6 +63,13 @@ client {
     "driver.denylist" = "docker"
   }
 
+  # go-getter (a sandboxed process with an environment of its own) gets the
+  # node's read-only key of the artifact store, and nothing else of the
+  # agent's environment.
+  artifact {
+    set_environment_variables = "AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY,AWS_METADATA_URL"
+  }
+
   # The exec driver's chroot. Nomad's default copies /bin /etc /lib /lib64
   # /sbin /usr into every task directory (23 s for the first task here).
   @CHROOT_ENV@

@@ -7,6 +7,7 @@ import (
 
 	consul "github.com/hashicorp/consul/api"
 
+	"microwizard/internal/svctl/access"
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/env"
 	"microwizard/internal/svctl/mesh"
@@ -73,6 +74,13 @@ func setMode(ctx context.Context, e *env.Env, arg string, mode mesh.Mode, out st
 		return err
 	}
 	if service, err = vs.Yours(service, name, me); err != nil {
+		return err
+	}
+	nc, cc, err := e.Agents()
+	if err != nil {
+		return err
+	}
+	if err := access.Check(ctx, nc, cc, e.Namespace(), versions.ModeNeeds(service)...); err != nil {
 		return err
 	}
 	if mode == mesh.Private {

@@ -20,12 +20,13 @@ Puts FILE in the artifact store SVCTL_ARTIFACTS names (s3://BUCKET/PREFIX;
 the endpoint and credentials as AWS tools read them), under its sha256, and
 prints the two job variables that fetch it, one per line:
 
-  artifact_url=<where a node downloads it>
+  artifact_url=s3::<endpoint>/<bucket>/<key>
   artifact_checksum=sha256:<hex>
 
 so that a static job such as jobs/lobsters.nomad.hcl can run on a cluster:
-nomad job run $(svctl publish bin/lobsters | sed 's/^/-var /') ... Content
-already in the store is not uploaded again.`,
+nomad job run $(svctl publish bin/lobsters | sed 's/^/-var /') ... The URL is
+go-getter's S3 form: the node fetches it with its own credentials, and it
+holds none. Content already in the store is not uploaded again.`,
 	minArgs:     1,
 	maxArgs:     1,
 	noNamespace: true,

@@ -4,8 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
+	"microwizard/internal/svctl/artifacts"
 	"microwizard/internal/svctl/env"
 	"microwizard/internal/svctl/expiry"
 	"microwizard/internal/svctl/mesh"
@@ -58,15 +60,38 @@ func runFlags(fs *flag.FlagSet) (varFlags, func() run.Options) {
 	publish := fs.Bool("publish", false, "publish the build to the artifact store (SVCTL_ARTIFACTS) even where the nodes are this machine")
 	maxUntracked := fs.Int64("max-untracked", snapshot.DefaultMaxUntracked>>20, "the largest untracked file UNCOMMITTED_COPY takes, in MB (0: no limit)")
 	private := fs.Bool("private", false, "run a private version: only requests whose baggage names NAME reach it (svctl-version=NAME)")
+	allowSecrets := &secretFiles{}
+	fs.Var(allowSecrets, "allow-secret-file", "publish `PATH` (relative to the repository's root) although its name looks like a secret's: .env, .env.*, *.pem, *.key, id_* (repeatable)")
 	ttl := &ttlFlag{}
 	fs.Var(ttl, "ttl", fmt.Sprintf("how long the version lives from this run on, at most 30 days (0: for ever; default %s private, %s shared)", expiry.DefaultPrivate, expiry.DefaultShared))
 	return vars, func() run.Options {
-		o := run.Options{Timeout: *timeout, Publish: *publish, MaxUntracked: *maxUntracked << 20, Private: *private}
+		o := run.Options{Timeout: *timeout, Publish: *publish, MaxUntracked: *maxUntracked << 20, Private: *private, AllowSecretFiles: *allowSecrets}
 		if ttl.set {
 			o.TTL = &ttl.d
 		}
 		return o
 	}
+}
+
+// secretFiles is -allow-secret-file, repeatable: files published although
+// their names look like secrets, each checked as it is parsed.
+type secretFiles []string
+
+// String is the flag's value; for none, the word the usage line shows.
+func (f *secretFiles) String() string {
+	if f == nil || len(*f) == 0 {
+		return "PATH"
+	}
+	return strings.Join(*f, " ")
+}
+
+func (f *secretFiles) Set(s string) error {
+	p, err := artifacts.AllowedPath(s)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, p)
+	return nil
 }
 
 // ttlFlag is -ttl: a time to live, checked as it is parsed.

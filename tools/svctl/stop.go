@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"microwizard/internal/svctl/access"
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/env"
 	"microwizard/internal/svctl/versions"
@@ -38,6 +39,9 @@ stopped it.`,
 			}
 			vs := versions.New(deploy.New(nc, cc, out.stdout), cc, e.Namespace())
 			if service, err = vs.Select(service, name); err != nil {
+				return err
+			}
+			if err := access.Check(ctx, nc, cc, e.Namespace(), versions.StopNeeds(service)...); err != nil {
 				return err
 			}
 			me, err := e.Owner()

@@ -2,7 +2,11 @@
 // from the environment exactly as the official CLIs read it (NOMAD_ADDR,
 // NOMAD_TOKEN, NOMAD_REGION, ..., CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, ...),
 // and checks that each answers. An agent that does not answer gives one line
-// naming it and where it was looked for.
+// naming it and where it was looked for (UnreachableError); so does a TLS
+// connection that fails (TLSError: a certificate not trusted, or not for
+// the address, a client certificate wanted) and a token the cluster does
+// not know or has expired (TokenError), naming the variable to change and
+// never the token.
 //
 // Every call of the clients it returns ends when the command's context ends
 // (Ctrl-C), and every call but a stream has a time limit (SVCTL_AGENT_TIMEOUT,
@@ -104,13 +108,68 @@ func Nomad(ctx context.Context) (*nomad.Client, error) {
 	if err != nil {
 		return nil, errors.New(redact(fmt.Sprintf("nomad client for %s: %v", cfg.Address, err)))
 	}
-	if _, err := c.Agent().Self(); err != nil {
+	if err := probeNomad(c, cfg.SecretID != ""); err != nil {
 		if ctx.Err() != nil {
 			return nil, interrupted(ctx, "nomad")
 		}
-		return nil, &UnreachableError{Agent: "nomad", Addr: cfg.Address, Env: "NOMAD_ADDR", Err: err}
+		return nil, connectError("nomad", cfg.Address, tlsSettings{
+			prefix: "NOMAD_", addrEnv: "NOMAD_ADDR", caFile: cfg.TLSConfig.CACert,
+			caPath: cfg.TLSConfig.CAPath, clientCert: cfg.TLSConfig.ClientCert, config: base.TLSClientConfig,
+		}, err)
 	}
 	return c, nil
+}
+
+// probeNomad asks the Nomad agent a question every token may ask: with a
+// token, who it is (/v1/acl/token/self, which also tells an unknown token);
+// without, who leads (/v1/status/leader, which needs no rights).
+// /v1/agent/self would need agent:read, which a developer's token lacks.
+func probeNomad(c *nomad.Client, token bool) error {
+	if !token {
+		_, err := c.Status().Leader()
+		return err
+	}
+	var self struct{ ExpirationTime *time.Time }
+	_, err := c.Raw().Query("/v1/acl/token/self", &self, nil)
+	var ue nomad.UnexpectedResponseError
+	if errors.As(err, &ue) && ue.StatusCode() == http.StatusBadRequest && strings.Contains(ue.Body(), "ACL support disabled") {
+		return nil // the cluster has no ACLs: any token does
+	}
+	if err == nil && self.ExpirationTime != nil && self.ExpirationTime.Before(time.Now()) {
+		// token/self still answers an expired token; every other call refuses it.
+		return &TokenError{Agent: "nomad", Env: "NOMAD_TOKEN", Reason: "ACL token expired at " + self.ExpirationTime.UTC().Format(time.RFC3339)}
+	}
+	return err
+}
+
+// connectError is the one-line error of a failed first call to an agent:
+// a token it does not know, a TLS failure, else UnreachableError.
+func connectError(agent, addr string, s tlsSettings, err error) error {
+	var te *TokenError
+	if errors.As(err, &te) {
+		return te
+	}
+	if te := NomadTokenError(err); agent == "nomad" && te != nil {
+		return te
+	}
+	if te := ConsulTokenError(err); agent == "consul" && te != nil {
+		return te
+	}
+	// The probes need no right but a valid token: a bare 403 refuses it.
+	var (
+		ue nomad.UnexpectedResponseError
+		se consul.StatusError
+	)
+	if errors.As(err, &ue) && ue.StatusCode() == http.StatusForbidden {
+		return &TokenError{Agent: agent, Env: "NOMAD_TOKEN", Reason: strings.TrimSpace(ue.Body())}
+	}
+	if errors.As(err, &se) && se.Code == http.StatusForbidden {
+		return &TokenError{Agent: agent, Env: ConsulTokenEnv(), Reason: se.Body}
+	}
+	if tlsErr := tlsFailure(agent, addr, s, err); tlsErr != nil {
+		return tlsErr
+	}
+	return &UnreachableError{Agent: agent, Addr: addr, Env: s.addrEnv, Err: err}
 }
 
 // Consul returns a client of the Consul agent the environment names, once
@@ -124,14 +183,39 @@ func Consul(ctx context.Context) (*consul.Client, error) {
 	// After NewClient: it moves a scheme in the address to cfg.Scheme, and
 	// made the HTTP client (TLS, a unix socket) that the client keeps.
 	addr := consulURL(cfg)
+	var tlsConfig *tls.Config
+	if tr, ok := cfg.HttpClient.Transport.(*http.Transport); ok {
+		tlsConfig = tr.TLSClientConfig
+	}
 	cfg.HttpClient.Transport = bind(ctx, cfg.HttpClient.Transport)
-	if _, err := c.Status().Leader(); err != nil {
+	if err := probeConsul(c, cfg.Token != ""); err != nil {
 		if ctx.Err() != nil {
 			return nil, interrupted(ctx, "consul")
 		}
-		return nil, &UnreachableError{Agent: "consul", Addr: addr, Env: "CONSUL_HTTP_ADDR", Err: err}
+		return nil, connectError("consul", addr, tlsSettings{
+			prefix: "CONSUL_", addrEnv: "CONSUL_HTTP_ADDR", caFile: cfg.TLSConfig.CAFile,
+			caPath: cfg.TLSConfig.CAPath, clientCert: cfg.TLSConfig.CertFile, config: tlsConfig,
+		}, err)
 	}
+	remember(c, cfg)
 	return c, nil
+}
+
+// probeConsul asks the Consul agent a question every token may ask: with a
+// token, who it is (/v1/acl/token/self, which tells an unknown token; the
+// anonymous token cannot ask it), without, who leads.
+func probeConsul(c *consul.Client, token bool) error {
+	if !token {
+		_, err := c.Status().Leader()
+		return err
+	}
+	var self struct{ AccessorID string }
+	_, err := c.Raw().Query("/v1/acl/token/self", &self, nil)
+	var se consul.StatusError
+	if errors.As(err, &se) && se.Code == http.StatusUnauthorized && strings.Contains(se.Body, "ACL support disabled") {
+		return nil // the cluster has no ACLs: any token does
+	}
+	return err
 }
 
 // Both returns clients of both agents, Nomad first.

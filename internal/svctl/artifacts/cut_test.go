@@ -47,7 +47,7 @@ func TestUploadCutByCancel(t *testing.T) {
 	if err != nil || !again.Uploaded || again.Sent != bigSize {
 		t.Fatalf("publish after the cut: %+v, %v; want uploaded whole", again, err)
 	}
-	if status, got := get(t, again.URL); status != http.StatusOK || !bytes.Equal(got, content) {
+	if status, got := fetch(t, srv, again.URL); status != http.StatusOK || !bytes.Equal(got, content) {
 		t.Fatalf("GET after publishing again: %d, sha256 %s; want the file's %s", status, sha(got), sha(content))
 	}
 }
@@ -77,7 +77,7 @@ func TestUploadCutByStoreDown(t *testing.T) {
 	if err != nil || !again.Uploaded {
 		t.Fatalf("publish once the store is back: %+v, %v; want uploaded", again, err)
 	}
-	if status, got := get(t, again.URL); status != http.StatusOK || !bytes.Equal(got, content) {
+	if status, got := fetch(t, srv, again.URL); status != http.StatusOK || !bytes.Equal(got, content) {
 		t.Fatalf("GET after publishing again: %d, sha256 %s; want the file's %s", status, sha(got), sha(content))
 	}
 }
@@ -90,7 +90,7 @@ func nothingUnder(t *testing.T, srv *s3test.Server, s *artifacts.Store, key stri
 	if minio.ToErrorResponse(err).Code != minio.NoSuchKey {
 		t.Errorf("stat %s after the cut: %v; want NoSuchKey", key, err)
 	}
-	if status, got := get(t, s.URL(key)); status != http.StatusNotFound {
+	if status, got := fetch(t, srv, s.URL(key)); status != http.StatusNotFound {
 		t.Errorf("GET %s after the cut: %d (%d bytes); want 404", s.URL(key), status, len(got))
 	}
 	if !strings.HasPrefix(key, s.Prefix+"/sha256/") {

@@ -15,24 +15,30 @@ func TestFromEnv(t *testing.T) {
 		name                 string
 		env                  map[string]string // unset: ""
 		bucket, prefix, endp string
-		url                  string // the URL of key "k"
+		url                  string // the URL of key "k": go-getter's S3 form
 	}{
 		{"bucket only", map[string]string{"SVCTL_ARTIFACTS": "s3://artifacts", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000"},
-			"artifacts", "", "http://127.0.0.1:9000", "http://127.0.0.1:9000/artifacts/k"},
+			"artifacts", "", "http://127.0.0.1:9000", "s3::http://127.0.0.1:9000/artifacts/k"},
 		{"prefix, trailing slashes", map[string]string{"SVCTL_ARTIFACTS": "s3://my-bucket/team/builds/", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000/"},
-			"my-bucket", "team/builds", "http://127.0.0.1:9000", "http://127.0.0.1:9000/my-bucket/k"},
+			"my-bucket", "team/builds", "http://127.0.0.1:9000", "s3::http://127.0.0.1:9000/my-bucket/k"},
 		{"the S3 endpoint wins", map[string]string{"SVCTL_ARTIFACTS": "s3://b-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_S3": "https://s3.example.test:8443"},
-			"b-1", "", "https://s3.example.test:8443", "https://s3.example.test:8443/b-1/k"},
+			"b-1", "", "https://s3.example.test:8443", "s3::https://s3.example.test:8443/b-1/k"},
 		{"the generic endpoint", map[string]string{"SVCTL_ARTIFACTS": "s3://b-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:7480"},
-			"b-1", "", "http://127.0.0.1:7480", "http://127.0.0.1:7480/b-1/k"},
+			"b-1", "", "http://127.0.0.1:7480", "s3::http://127.0.0.1:7480/b-1/k"},
+		{"an endpoint, us-east-1 named", map[string]string{"SVCTL_ARTIFACTS": "s3://svctl/runs", "AWS_ENDPOINT_URL_S3": "http://10.77.0.2:8333", "AWS_REGION": "us-east-1"},
+			"svctl", "runs", "http://10.77.0.2:8333", "s3::http://10.77.0.2:8333/svctl/k"},
+		{"an endpoint in another region", map[string]string{"SVCTL_ARTIFACTS": "s3://b-1", "AWS_ENDPOINT_URL_S3": "https://minio.example.test", "AWS_REGION": "eu-west-3"},
+			"b-1", "", "https://minio.example.test", "s3::https://minio.example.test/b-1/k?region=eu-west-3"},
 		{"AWS", map[string]string{"SVCTL_ARTIFACTS": "s3://artifacts/x", "AWS_REGION": "eu-west-3"},
-			"artifacts", "x", "https://s3.amazonaws.com", "https://artifacts.s3.eu-west-3.amazonaws.com/k"},
+			"artifacts", "x", "https://s3.amazonaws.com", "s3::https://s3-eu-west-3.amazonaws.com/artifacts/k"},
 		{"AWS, default region", map[string]string{"SVCTL_ARTIFACTS": "s3://artifacts"},
-			"artifacts", "", "https://s3.amazonaws.com", "https://artifacts.s3.us-east-1.amazonaws.com/k"},
+			"artifacts", "", "https://s3.amazonaws.com", "s3::https://s3.amazonaws.com/artifacts/k"},
 		{"AWS, AWS_DEFAULT_REGION", map[string]string{"SVCTL_ARTIFACTS": "s3://artifacts", "AWS_DEFAULT_REGION": "ap-south-1"},
-			"artifacts", "", "https://s3.amazonaws.com", "https://artifacts.s3.ap-south-1.amazonaws.com/k"},
+			"artifacts", "", "https://s3.amazonaws.com", "s3::https://s3-ap-south-1.amazonaws.com/artifacts/k"},
 		{"AWS, a bucket with dots", map[string]string{"SVCTL_ARTIFACTS": "s3://a.b.c", "AWS_REGION": "eu-west-3"},
-			"a.b.c", "", "https://s3.amazonaws.com", "https://s3.eu-west-3.amazonaws.com/a.b.c/k"},
+			"a.b.c", "", "https://s3.amazonaws.com", "s3::https://s3-eu-west-3.amazonaws.com/a.b.c/k"},
+		{"AWS, its regional endpoint", map[string]string{"SVCTL_ARTIFACTS": "s3://artifacts", "AWS_ENDPOINT_URL_S3": "https://s3.eu-west-3.amazonaws.com", "AWS_REGION": "eu-west-3"},
+			"artifacts", "", "https://s3.eu-west-3.amazonaws.com", "s3::https://s3-eu-west-3.amazonaws.com/artifacts/k"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			setVars(t, c.env)

@@ -9,12 +9,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/minio/minio-go/v7"
 
 	"microwizard/internal/svctl/artifacts"
 	"microwizard/internal/testenv"
@@ -117,19 +120,45 @@ func sha(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// get fetches url as a Nomad node's go-getter does: a plain, anonymous GET.
-func get(tb testing.TB, url string) (int, []byte) {
+// fetch gets the object at u, an Artifact.URL, as a Nomad node's
+// go-getter does: it reads go-getter's S3 form, s3::ENDPOINT/BUCKET/KEY
+// with an optional ?region=, as go-getter v1.7 reads a host that is not
+// AWS's, and sends a GET signed with the node's own credentials (here the
+// server's keys), path-style to that endpoint. A missing object is 404.
+func fetch(tb testing.TB, srv *s3test.Server, u string) (int, []byte) {
 	tb.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		tb.Fatalf("GET %s: %v", url, err)
+	rest, ok := strings.CutPrefix(u, "s3::")
+	if !ok {
+		tb.Fatalf("URL %s: not go-getter's S3 form (s3::...)", u)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	pu, err := url.Parse(rest)
 	if err != nil {
-		tb.Fatalf("GET %s: %v", url, err)
+		tb.Fatalf("URL %s: %v", u, err)
 	}
-	return resp.StatusCode, b
+	if endpoint := pu.Scheme + "://" + pu.Host; endpoint != srv.Endpoint {
+		tb.Fatalf("URL %s: endpoint %s, want the store's %s", u, endpoint, srv.Endpoint)
+	}
+	for k := range pu.Query() {
+		if k != "region" {
+			tb.Fatalf("URL %s: query parameter %q; want none but region", u, k)
+		}
+	}
+	parts := strings.SplitN(pu.Path, "/", 3) // "", BUCKET, KEY: go-getter's split
+	if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+		tb.Fatalf("URL %s: path %q is not /BUCKET/KEY", u, pu.Path)
+	}
+	obj, err := srv.Client.GetObject(context.Background(), parts[1], parts[2], minio.GetObjectOptions{})
+	if err == nil {
+		var b []byte
+		if b, err = io.ReadAll(obj); err == nil {
+			return http.StatusOK, b
+		}
+	}
+	if code := minio.ToErrorResponse(err).StatusCode; code != 0 {
+		return code, nil
+	}
+	tb.Fatalf("GET %s: %v", u, err)
+	return 0, nil
 }
 
 // keyFor is the key Publish gives content named name, under prefix.

@@ -11,8 +11,9 @@ import (
 	"github.com/minio/minio-go/v7"
 )
 
-// TestPublish publishes a file and fetches it as a node would: a plain GET
-// of Artifact.URL returns its bytes. The object carries the sha256 (user
+// TestPublish publishes a file and fetches it as a node would: go-getter's
+// S3 form of Artifact.URL, fetched with the node's credentials, gives its
+// bytes. The URL holds no credentials. The object carries the sha256 (user
 // metadata and S3 checksum), and a second Publish uploads nothing.
 func TestPublish(t *testing.T) {
 	srv := server(t)
@@ -31,14 +32,17 @@ func TestPublish(t *testing.T) {
 	if !a.Uploaded || a.Sent != a.Size || a.Replaced != "" {
 		t.Errorf("first publish: Uploaded %v, Sent %d, Replaced %q; want true, %d, \"\"", a.Uploaded, a.Sent, a.Replaced, a.Size)
 	}
-	if want := srv.Endpoint + "/" + s.Bucket + "/" + wantKey; a.URL != want {
+	if want := "s3::" + srv.Endpoint + "/" + s.Bucket + "/" + wantKey; a.URL != want {
 		t.Errorf("URL %s, want %s", a.URL, want)
+	}
+	if strings.Contains(a.URL, srv.AccessKey) || strings.Contains(a.URL, srv.SecretKey) {
+		t.Errorf("URL %s holds the store's credentials", a.URL)
 	}
 	if a.Checksum() != "sha256:"+sha(content) {
 		t.Errorf("Checksum() %q", a.Checksum())
 	}
 
-	status, got := get(t, a.URL)
+	status, got := fetch(t, srv, a.URL)
 	if status != http.StatusOK || !bytes.Equal(got, content) {
 		t.Fatalf("GET %s: %d, %d bytes (sha256 %s); want 200 and the file's %d bytes", a.URL, status, len(got), sha(got), len(content))
 	}
@@ -87,7 +91,7 @@ func TestPublishNewContent(t *testing.T) {
 		url  string
 		want []byte
 	}{{a1.URL, v1}, {a2.URL, v2}} {
-		if status, got := get(t, c.url); status != http.StatusOK || !bytes.Equal(got, c.want) {
+		if status, got := fetch(t, srv, c.url); status != http.StatusOK || !bytes.Equal(got, c.want) {
 			t.Errorf("GET %s: %d, sha256 %s; want 200, sha256 %s", c.url, status, sha(got), sha(c.want))
 		}
 	}
@@ -137,7 +141,7 @@ func TestPublishReplacesUntrusted(t *testing.T) {
 			if !a.Uploaded || !strings.Contains(a.Replaced, c.reason) {
 				t.Errorf("Uploaded %v, Replaced %q; want true, a reason with %q", a.Uploaded, a.Replaced, c.reason)
 			}
-			if status, got := get(t, a.URL); status != http.StatusOK || !bytes.Equal(got, content) {
+			if status, got := fetch(t, srv, a.URL); status != http.StatusOK || !bytes.Equal(got, content) {
 				t.Errorf("GET after publish: %d, sha256 %s; want the file's %s", status, sha(got), sha(content))
 			}
 			if again, err := s.Publish(ctx, path, "app"); err != nil || again.Uploaded {

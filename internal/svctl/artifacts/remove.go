@@ -3,7 +3,6 @@ package artifacts
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/minio/minio-go/v7"
 )
@@ -13,8 +12,8 @@ import (
 // match its checksum, so that no later run trusts it and the next publish
 // uploads the build again.
 func (s *Store) Remove(ctx context.Context, url string) error {
-	key, ok := strings.CutPrefix(url, s.urlBase+"/")
-	if !ok || key == "" {
+	key, ok := s.key(url)
+	if !ok {
 		return fmt.Errorf("remove %s: not an object of %s", url, s)
 	}
 	if err := s.client.RemoveObject(ctx, s.Bucket, key, minio.RemoveObjectOptions{}); err != nil {

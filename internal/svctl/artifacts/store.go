@@ -33,9 +33,10 @@ type Store struct {
 	// bytes of total so far. For a progress display.
 	Progress func(sent, total int64)
 
-	client  *minio.Client
-	creds   *credentials.Credentials
-	urlBase string // where nodes fetch objects from: URL = urlBase + "/" + key
+	client *minio.Client
+	creds  *credentials.Credentials
+	// Where nodes fetch objects from: URL = urlBase + "/" + key + urlQuery.
+	urlBase, urlQuery string
 }
 
 // Config says where a Store is; FromEnv fills it from the environment.
@@ -175,26 +176,57 @@ func New(cfg Config) (*Store, error) {
 		Region:   cfg.Region,
 		client:   client,
 		creds:    cfg.Creds,
-		urlBase:  endpoint + "/" + cfg.Bucket,
 	}
-	if aws {
-		s.urlBase = awsURLBase(cfg.Bucket, cfg.Region)
-	}
+	s.urlBase, s.urlQuery = nodeURL(endpoint, aws, cfg.Bucket, cfg.Region)
 	return s, nil
 }
 
-// awsURLBase is where AWS serves a bucket's objects: virtual-hosted, but
-// path-style for a bucket with dots, which a virtual host's TLS certificate
-// (*.s3.REGION.amazonaws.com) does not cover.
-func awsURLBase(bucket, region string) string {
-	if strings.Contains(bucket, ".") {
-		return "https://s3." + region + ".amazonaws.com/" + bucket
+// getterDefaultRegion is the region go-getter's S3 getter signs for when
+// an endpoint's URL names none.
+const getterDefaultRegion = "us-east-1"
+
+// nodeURL returns the base and the query of the URLs nodes fetch objects
+// from, in go-getter's S3 form (s3::), which the node's getter fetches
+// with the node's own credentials. go-getter v1.7 (get_s3.go, parseUrl and
+// getAWSConfig) reads a host that is not AWS's as an endpoint addressed
+// path-style, ENDPOINT/BUCKET/KEY, signing for the URL's region parameter
+// (us-east-1 without one), and honours the URL's host, path style and
+// plain http only when its credentials are set. Of an AWS host it reads
+// the region from the host, and the forms that stay right when it forces
+// the path style on the URL's host are s3.amazonaws.com/BUCKET/KEY
+// (us-east-1) and s3-REGION.amazonaws.com/BUCKET/KEY: it reads
+// s3.REGION.amazonaws.com as a virtual host whose bucket is "s3", and a
+// virtual host BUCKET.s3.REGION.amazonaws.com would be asked for
+// /BUCKET/KEY. (AWS serves s3-REGION hosts in its older regions only.)
+func nodeURL(endpoint string, aws bool, bucket, region string) (base, query string) {
+	if !aws {
+		if region != getterDefaultRegion {
+			query = "?" + url.Values{"region": {region}}.Encode()
+		}
+		return "s3::" + endpoint + "/" + bucket, query
 	}
-	return "https://" + bucket + ".s3." + region + ".amazonaws.com"
+	host := "s3-" + region + ".amazonaws.com"
+	if region == getterDefaultRegion {
+		host = "s3.amazonaws.com"
+	}
+	return "s3::https://" + host + "/" + bucket, ""
 }
 
-// URL returns where nodes fetch the object under key (see the package doc).
-func (s *Store) URL(key string) string { return s.urlBase + "/" + key }
+// URL returns where nodes fetch the object under key: go-getter's S3 form,
+// s3::ENDPOINT/BUCKET/KEY, with ?region=REGION where the store is not on
+// AWS and its region is not us-east-1 (see the package doc). It holds no
+// credentials: a node fetches with its own.
+func (s *Store) URL(key string) string { return s.urlBase + "/" + key + s.urlQuery }
+
+// key returns the key of the object at u, a URL this store gave out.
+func (s *Store) key(u string) (string, bool) {
+	rest, ok := strings.CutPrefix(u, s.urlBase+"/")
+	if !ok {
+		return "", false
+	}
+	key, _, _ := strings.Cut(rest, "?")
+	return key, key != ""
+}
 
 // Location returns the store as SVCTL_ARTIFACTS names it: s3://BUCKET[/PREFIX].
 func (s *Store) Location() string {

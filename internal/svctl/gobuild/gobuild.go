@@ -18,6 +18,11 @@ type Result struct {
 	Binary   string        // absolute path of the built executable
 	Duration time.Duration // wall time of `go build`, or of finding the build to reuse
 	Reused   bool          // an earlier build with the same key was reused (Cache)
+	// Inputs are the files the build reads, as slash-separated paths
+	// relative to the tree's root, sorted: what its key hashes (see
+	// Inputs.Files). Embedded are those of them the binary embeds. Set by
+	// Cache.BuildOrReuse; nil when the go command could not list them.
+	Inputs, Embedded []string
 }
 
 // Build compiles the main package pkg of the module tree at dir into the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -72,6 +73,59 @@ func (in *Inputs) Has(path string) bool {
 	}
 	dir := filepath.Dir(path)
 	return in.dirs[dir] || in.embeds[path] || in.embedDirs[dir]
+}
+
+// files returns the absolute paths, sorted, of the files the build reads
+// (what Key hashes): every regular file of an imported package's
+// directory, or link to one (go build compiles a linked .go file), the
+// embedded files in its subdirectories, and go.mod and go.sum.
+func (in *Inputs) files() ([]string, error) {
+	var files []string
+	for dir := range in.dirs {
+		des, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", dir, err)
+		}
+		for _, de := range des {
+			if fi, err := os.Stat(filepath.Join(dir, de.Name())); err == nil && fi.Mode().IsRegular() {
+				files = append(files, filepath.Join(dir, de.Name()))
+			}
+		}
+	}
+	for f := range in.embeds {
+		if !in.dirs[filepath.Dir(f)] {
+			files = append(files, f) // in a subdirectory of its package
+		}
+	}
+	for _, f := range []string{"go.mod", "go.sum"} {
+		if _, err := os.Stat(filepath.Join(in.root, f)); err == nil {
+			files = append(files, filepath.Join(in.root, f))
+		}
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+// Files returns the files the build reads (see Key) as slash-separated
+// paths relative to the tree's root, sorted, and those of them the binary
+// embeds (go:embed).
+func (in *Inputs) Files() (files, embedded []string, err error) {
+	abs, err := in.files()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, f := range abs {
+		rel, err := filepath.Rel(in.root, f)
+		if err != nil {
+			return nil, nil, err
+		}
+		rel = filepath.ToSlash(rel)
+		files = append(files, rel)
+		if in.embeds[f] {
+			embedded = append(embedded, rel)
+		}
+	}
+	return files, embedded, nil
 }
 
 // Root is the tree's root, symbolic links resolved.

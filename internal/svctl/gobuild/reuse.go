@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -27,32 +26,10 @@ func (in *Inputs) Key(ctx context.Context, pkg string, p Platform) (string, erro
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "go %s\nflags %s\npkg %s\nplatform %s\n", strings.Join(strings.Fields(string(out)), " "), buildFlags, pkg, p)
-	var files []string
-	for dir := range in.dirs {
-		des, err := os.ReadDir(dir)
-		if err != nil {
-			return "", fmt.Errorf("read %s: %w", dir, err)
-		}
-		for _, de := range des {
-			// A file, or a link to one: go build compiles a linked .go
-			// file, so its content is part of the key (the content, read
-			// through the link, is what is hashed below).
-			if fi, err := os.Stat(filepath.Join(dir, de.Name())); err == nil && fi.Mode().IsRegular() {
-				files = append(files, filepath.Join(dir, de.Name()))
-			}
-		}
+	files, err := in.files()
+	if err != nil {
+		return "", err
 	}
-	for f := range in.embeds {
-		if !in.dirs[filepath.Dir(f)] {
-			files = append(files, f) // in a subdirectory of its package
-		}
-	}
-	for _, f := range []string{"go.mod", "go.sum"} {
-		if _, err := os.Stat(filepath.Join(in.root, f)); err == nil {
-			files = append(files, filepath.Join(in.root, f))
-		}
-	}
-	slices.Sort(files)
 	for _, f := range files {
 		rel, _ := filepath.Rel(in.root, f)
 		fmt.Fprintf(h, "file %s\n", filepath.ToSlash(rel))
@@ -175,7 +152,8 @@ func copyFile(src, dst string) error {
 // same Key). live says dir is the live working tree: it may change while it
 // builds, so the binary is kept only under the key of what it was built
 // from. It says what it did on progress, and a build it could not keep on
-// warn. Errors are as BuildFor's.
+// warn, and returns the build's inputs (Result.Inputs). Errors are as
+// BuildFor's.
 func (c Cache) BuildOrReuse(ctx context.Context, dir, pkg, out string, p Platform, live bool, progress, warn io.Writer) (Result, error) {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return Result{}, fmt.Errorf("create %s: %w", filepath.Dir(out), err)
@@ -183,13 +161,18 @@ func (c Cache) BuildOrReuse(ctx context.Context, dir, pkg, out string, p Platfor
 	start := time.Now()
 	// Without a key (the tree does not even list) the build says why.
 	key := ""
-	if in, err := FindInputs(ctx, dir, pkg); err == nil {
+	in, err := FindInputs(ctx, dir, pkg)
+	if err == nil {
 		key, _ = in.Key(ctx, pkg, p)
+	} else {
+		in = nil
 	}
 	if key != "" {
 		if ok, err := c.Reuse(key, out); err == nil && ok {
 			fmt.Fprintf(progress, "==> build: reused %s (nothing %s is built from has changed)\n", key[:12], pkg)
-			return Result{Binary: out, Duration: time.Since(start), Reused: true}, nil
+			res := Result{Binary: out, Duration: time.Since(start), Reused: true}
+			res.Inputs, res.Embedded, _ = in.Files()
+			return res, nil
 		}
 	}
 	fmt.Fprintf(progress, "==> building %s from %s\n", pkg, dir)
@@ -198,8 +181,10 @@ func (c Cache) BuildOrReuse(ctx context.Context, dir, pkg, out string, p Platfor
 		return res, err
 	}
 	if key != "" && live {
-		if in, err := FindInputs(ctx, dir, pkg); err != nil {
-			key = ""
+		// What the tree holds now is what it was built from only if the
+		// key is the same.
+		if in, err = FindInputs(ctx, dir, pkg); err != nil {
+			key, in = "", nil
 		} else if after, _ := in.Key(ctx, pkg, p); after != key {
 			key = ""
 		}
@@ -208,6 +193,9 @@ func (c Cache) BuildOrReuse(ctx context.Context, dir, pkg, out string, p Platfor
 		if err := c.Keep(key, res.Binary); err != nil {
 			fmt.Fprintf(warn, "svctl: %v (the next run builds again)\n", err)
 		}
+	}
+	if in != nil {
+		res.Inputs, res.Embedded, _ = in.Files()
 	}
 	res.Duration = time.Since(start)
 	return res, nil

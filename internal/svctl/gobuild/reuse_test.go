@@ -2,8 +2,10 @@ package gobuild
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -116,5 +118,33 @@ func TestKeyFollowsEmbeddedFilesAndSymlinkedRoots(t *testing.T) {
 	write(t, filepath.Join(dir, "cmd", "e", "static", "page.html"), "<p>two</p>\n")
 	if key(link) == k0 {
 		t.Fatal("an edit to an embedded file left the key as it was")
+	}
+}
+
+// TestBuildOrReuseSaysWhatTheBuildReads: a build, and its reuse, list the
+// files the build reads (the imported packages' directories, the embedded
+// files, go.mod) relative to the tree, and which of them the binary embeds;
+// a file elsewhere in the tree is not among them.
+func TestBuildOrReuseSaysWhatTheBuildReads(t *testing.T) {
+	dir := writeModule(t, map[string]string{"cmd/e": "package main\n\nimport (\n\t_ \"embed\"\n\n\t\"example.com/tiny/lib\"\n)\n\n//go:embed static/page.html\nvar page string\n\nfunc main() { println(page, lib.X) }\n"})
+	write(t, filepath.Join(dir, "cmd", "e", "static", "page.html"), "<p>one</p>\n")
+	write(t, filepath.Join(dir, "cmd", "e", "static", "unused.css"), "p {}\n")
+	write(t, filepath.Join(dir, "lib", "lib.go"), "package lib\n\nconst X = 1\n")
+	write(t, filepath.Join(dir, "other", "other.go"), "package other\n")
+	write(t, filepath.Join(dir, "dump.sql"), "secret rows\n")
+	c := Cache{Dir: filepath.Join(t.TempDir(), "builds")}
+	want := []string{"cmd/e/main.go", "cmd/e/static/page.html", "go.mod", "lib/lib.go"}
+	for _, what := range []string{"build", "reuse"} {
+		out := filepath.Join(t.TempDir(), "e")
+		res, err := c.BuildOrReuse(context.Background(), dir, "./cmd/e", out, Platform{}, false, io.Discard, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Reused != (what == "reuse") {
+			t.Errorf("%s: Reused %v", what, res.Reused)
+		}
+		if !slices.Equal(res.Inputs, want) || !slices.Equal(res.Embedded, []string{"cmd/e/static/page.html"}) {
+			t.Errorf("%s: Inputs %q, Embedded %q; want %q, [cmd/e/static/page.html]", what, res.Inputs, res.Embedded, want)
+		}
 	}
 }

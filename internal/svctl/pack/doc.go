@@ -16,4 +16,7 @@
 // the same with nomad-pack itself. It is stricter in places (an unknown
 // variable or metadata key is an error, not an empty string) and leaves out
 // pack dependencies, variable validation blocks and nomad_variable blocks.
+// A template may not call Sprig's env, expandenv or getHostByName: a job
+// must not carry the environment of the machine that renders it, so Load
+// refuses a pack whose templates call one, naming it and where.
 package pack

@@ -17,9 +17,16 @@ type renderContext struct {
 	meta map[string]any
 }
 
-// funcMap is Sprig's text functions plus nomad-pack's context functions.
+// funcMap is Sprig's text functions plus nomad-pack's context functions,
+// without the functions that read the machine that renders (refused).
+// Those stay in the map as functions that fail, so that a template calling
+// one parses and Load can refuse it by name (see refuseReads), not as an
+// unknown function.
 func funcMap() template.FuncMap {
 	f := sprig.TxtFuncMap()
+	for name := range refused {
+		f[name] = func(...any) (string, error) { return "", refusedError(name) }
+	}
 	f["var"] = mustVar
 	f["must_var"] = mustVar
 	f["vars"] = func(c *renderContext) map[string]any { return maps.Clone(c.vars) }

@@ -16,9 +16,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
-// defaultDSN is the dsn variable's default.
-const defaultDSN = "lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true"
-
 // renderCase is one rendering of the real pack: the variables svctl passes
 // for a run, plus extra ones.
 type renderCase struct {
@@ -84,7 +81,7 @@ func renderCases() []renderCase {
 	published := func(extra map[string]string) map[string]string {
 		m := map[string]string{
 			"binary": "", "source_dir": "",
-			"artifact_url":      "http://10.77.0.2:8333/svctl/runs/sha256/4e1f0c9b/lobsters-popularity",
+			"artifact_url":      "s3::http://10.77.0.2:8333/svctl/runs/sha256/4e1f0c9b/lobsters-popularity",
 			"artifact_checksum": "sha256:4e1f0c9b2a7d3e5f6a8b9c0d1e2f3a4b5c6d7e8f4e1f0c9b2a7d3e5f6a8b9c0d",
 			"mysql_upstream":    "mysql",
 			"mysql_socket_dir":  "",
@@ -97,7 +94,7 @@ func renderCases() []renderCase {
 	cases = append(cases,
 		renderCase{name: "exec-envoy_raw_exec-published", driver: "exec", sidecar: "envoy_raw_exec", extra: published(map[string]string{"node": "n2"})},
 		renderCase{name: "docker-envoy-published", driver: "docker", sidecar: "envoy", extra: published(map[string]string{
-			"source_artifact_url":      "http://10.77.0.2:8333/svctl/runs/sha256/0a1b2c3d/source.tar.gz",
+			"source_artifact_url":      "s3::http://10.77.0.2:8333/svctl/runs/sha256/0a1b2c3d/source.tar.gz",
 			"source_artifact_checksum": "sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
 		})},
 	)
@@ -170,10 +167,7 @@ func TestRealPackRendersTheJobsItPromises(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			src := renderReal(t, p, c)
 			o := c.overrides()
-			dsn := o["dsn"]
-			if dsn == "" {
-				dsn = defaultDSN
-			}
+			dsn := o["dsn"] // "": the Variable's
 			err := checkJob(src, wantJob{
 				jobName: o["job_name"], deployName: o["deploy_name"], source: c.meta()["source"],
 				sourceDir: o["source_dir"], commit: c.meta()["commit"], binary: o["binary"],

@@ -221,8 +221,27 @@ func checkJob(src string, want wantJob) error {
 	} else {
 		got, err := stringAttr(env.Body, "SERVICE_VERSION")
 		expect("env SERVICE_VERSION", got, err, want.deployName)
-		got, err = stringAttr(env.Body, "LOBSTERS_DSN")
-		expect("env LOBSTERS_DSN", got, err, want.dsn)
+		if want.dsn != "" {
+			got, err = stringAttr(env.Body, "LOBSTERS_DSN")
+			expect("env LOBSTERS_DSN", got, err, want.dsn)
+		} else {
+			// No DSN in the job: the file a template fills from the
+			// Nomad Variable.
+			if _, ok := env.Body.Attributes["LOBSTERS_DSN"]; ok {
+				errs = append(errs, errors.New("env LOBSTERS_DSN is set, with dsn empty: the DSN must come from the Variable"))
+			}
+			got, err = stringAttr(env.Body, "LOBSTERS_DSN_FILE")
+			expect("env LOBSTERS_DSN_FILE", got, err, "${NOMAD_SECRETS_DIR}/lobsters_dsn")
+			tmpl, err := only(task.Body, "template")
+			if err != nil {
+				errs = append(errs, err)
+			} else {
+				got, err = stringAttr(tmpl.Body, "destination")
+				expect("template destination", got, err, "secrets/lobsters_dsn")
+				got, err = stringAttr(tmpl.Body, "data")
+				expect("template data", got, err, `{{ with nomadVar "nomad/jobs" }}{{ .lobsters_dsn }}{{ end }}`)
+			}
+		}
 	}
 	config, err := only(task.Body, "config")
 	switch {

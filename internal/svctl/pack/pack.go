@@ -98,8 +98,10 @@ func load(dir string) (*Pack, error) {
 }
 
 // loadTemplates parses the helper templates, the job templates and
-// outputs.tpl into one template set. Other .tpl files under templates/
-// (nomad-pack's auxiliary files) are left alone.
+// outputs.tpl into one template set, and refuses a template that calls a
+// function packs may not call (env, expandenv, getHostByName: see
+// refused). Other .tpl files under templates/ (nomad-pack's auxiliary
+// files) are left alone.
 func (p *Pack) loadTemplates() error {
 	entries, err := os.ReadDir(filepath.Join(p.Dir, templatesDir))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -144,7 +146,7 @@ func (p *Pack) loadTemplates() error {
 			return err
 		}
 	}
-	return nil
+	return refuseReads(p.templates)
 }
 
 // variableNames returns the names of the pack's variables, sorted.

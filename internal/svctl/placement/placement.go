@@ -18,6 +18,7 @@ import (
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/gobuild"
 	"microwizard/internal/svctl/pack"
+	"microwizard/internal/svctl/render"
 	"microwizard/internal/svctl/request"
 	"microwizard/internal/svctl/snapshot"
 )
@@ -105,8 +106,68 @@ func Choose(nodes []deploy.Node, r *request.Request, store *artifacts.Store, pub
 		if t.Values, err = r.Pack.Build.ClusterValues(r.Values()); err != nil {
 			return Target{}, &request.InputError{Msg: fmt.Sprintf("pack %s: %v", r.Service, err)}
 		}
+		if err := t.clusterDriver(r); err != nil {
+			return Target{}, err
+		}
+		if t.Placement.Driver == "raw_exec" {
+			t.Why += "; driver raw_exec: the service runs as root on the node, with the node's whole filesystem"
+		}
 	}
 	return t, nil
+}
+
+// clusterDriver applies a driver the pack's cluster values choose (exec,
+// say: isolated in a chroot of what Nomad downloaded, where this machine's
+// dev agent runs raw_exec) where every node that could run the job has it
+// healthy. Where some do not, the cluster values that choose it are left
+// out, and the run keeps the driver it was placed by, saying why. A driver
+// the user gave (--var) is never changed: the user's values win.
+func (t *Target) clusterDriver(r *request.Request) error {
+	driverWith := func(cluster map[string]string) (string, error) {
+		// The run's values with these chosen under the user's, as the
+		// render will have them (what the run makes, placeholders).
+		v, err := render.Values(r.ForJob("placement-job", "placement-owner"), render.Built{SourceDir: "/placeholder/src", Binary: "/placeholder/bin"}, cluster)
+		if err != nil {
+			return "", &request.InputError{Msg: fmt.Sprintf("pack %s: the cluster's values: %v", r.Service, err)}
+		}
+		pl, err := r.Pack.Build.Placement(v)
+		if err != nil {
+			return "", &request.InputError{Msg: fmt.Sprintf("pack %s: %v", r.Service, err)}
+		}
+		return pl.Driver, nil
+	}
+	driver, err := driverWith(t.Values)
+	if err != nil || driver == t.Placement.Driver {
+		return err
+	}
+	var lacking []string
+	for _, n := range t.Nodes {
+		if !n.HealthyDrivers[driver] {
+			lacking = append(lacking, n.Name)
+		}
+	}
+	if len(lacking) == 0 {
+		t.Placement.Driver = driver
+		t.Why += fmt.Sprintf("; driver %s (the pack's choice for a cluster)", driver)
+		return nil
+	}
+	for _, k := range slices.Sorted(maps.Keys(t.Values)) {
+		without := maps.Clone(t.Values)
+		delete(without, k)
+		if d, err := driverWith(without); err == nil && d == t.Placement.Driver {
+			t.Why += fmt.Sprintf("; the pack's %s=%s left out: %s no healthy %s driver", k, t.Values[k], nodesHave(lacking), driver)
+			delete(t.Values, k)
+		}
+	}
+	return nil
+}
+
+// nodesHave is "node A has" or "nodes A, B have".
+func nodesHave(names []string) string {
+	if len(names) == 1 {
+		return "node " + names[0] + " has"
+	}
+	return "nodes " + strings.Join(names, ", ") + " have"
 }
 
 // NoStoreError is -publish without an artifact store.

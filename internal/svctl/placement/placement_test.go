@@ -90,8 +90,63 @@ func TestClusterJobNamesNoLocalPath(t *testing.T) {
 		if !strings.Contains(job, `checksum = "sha256:ab"`) || !strings.Contains(job, art.URL) {
 			t.Errorf("driver %s: the job does not fetch the published binary with its checksum:\n%s", driver, job)
 		}
-		if !strings.Contains(job, `127.0.0.1:3306`) {
+		if !strings.Contains(job, `destination_name = "mysql"`) {
 			t.Errorf("driver %s: the job does not reach MySQL through its upstream, as the pack's cluster block says:\n%s", driver, job)
+		}
+		if strings.Contains(job, "LOBSTERS_DSN ") || !strings.Contains(job, `nomadVar \"nomad/jobs\"`) {
+			t.Errorf("driver %s: the job carries a DSN, not the Nomad Variable that holds it:\n%s", driver, job)
+		}
+	}
+}
+
+// TestAClusterRunIsIsolatedWhereItCanBe: on a cluster, a run that names no
+// driver runs under exec (the pack's cluster block) where every node has
+// it; where one lacks it, it keeps raw_exec and says so, and that the
+// service then runs as root on the node; a driver the user gives is kept.
+func TestAClusterRunIsIsolatedWhereItCanBe(t *testing.T) {
+	p, err := pack.Load(filepath.Join(repoRoot(t), "packs", "lobsters-popularity"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := artifacts.New(artifacts.Config{Bucket: "svctl", Prefix: "runs", Endpoint: "http://10.77.0.2:8333"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noExec := clusterNode
+	noExec.Name, noExec.HealthyDrivers = "n2", map[string]bool{"raw_exec": true}
+	for _, c := range []struct {
+		name   string
+		vars   map[string]string
+		nodes  []deploy.Node
+		driver string
+		why    []string
+	}{
+		{"every node has exec", nil, []deploy.Node{clusterNode}, "exec", []string{"driver exec"}},
+		{"a node lacks exec", nil, []deploy.Node{clusterNode, noExec}, "raw_exec", []string{"driver=exec left out: node n2 has no healthy exec driver", "runs as root on the node"}},
+		{"raw_exec asked for", map[string]string{"driver": "raw_exec"}, []deploy.Node{clusterNode}, "raw_exec", []string{"runs as root on the node"}},
+	} {
+		r, err := request.New(p, "lobpop_v1", snapshot.Source{Kind: snapshot.UncommittedCopy}, "0123456789abcdef", c.vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tgt, err := Choose(c.nodes, r, store, false)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		got := tgt.Placement.Driver
+		if d, ok := tgt.Values["driver"]; ok {
+			got = d
+		}
+		if v, ok := c.vars["driver"]; ok {
+			got = v
+		}
+		if got != c.driver || tgt.Placement.Driver != c.driver {
+			t.Errorf("%s: driver %q (placement %q, values %v), want %s", c.name, got, tgt.Placement.Driver, tgt.Values, c.driver)
+		}
+		for _, w := range c.why {
+			if !strings.Contains(tgt.Why, w) {
+				t.Errorf("%s: the run says %q, want it to say %q", c.name, tgt.Why, w)
+			}
 		}
 	}
 }

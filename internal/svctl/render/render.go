@@ -67,8 +67,10 @@ type Built struct {
 	BinaryArtifact, SourceArtifact Artifact
 }
 
-// Artifact is something published for the nodes: where they fetch it, and
-// its checksum in go-getter's form, sha256:HEX.
+// Artifact is something published for the nodes: where they fetch it (the
+// source of Nomad's artifact block, go-getter's s3:: form that the node
+// fetches with its own credentials: artifacts.Store.URL), and its checksum
+// in go-getter's form, sha256:HEX.
 type Artifact struct{ URL, Checksum string }
 
 // Check refuses a pack svctl cannot run: without a build, or without a

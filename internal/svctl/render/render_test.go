@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"microwizard/internal/svctl/artifacts"
 	"microwizard/internal/svctl/pack"
 	"microwizard/internal/svctl/record"
 )
@@ -44,12 +45,12 @@ func TestSvctlSetsOnlyWhatThePackDeclares(t *testing.T) {
 	if _, ok := local[VarSourceDir]; ok {
 		t.Errorf("svctl set source_dir, which the greeter does not declare")
 	}
-	art := Artifact{URL: "http://store/greeter", Checksum: "sha256:ab"}
+	art := Artifact{URL: "s3::http://10.77.0.2:8333/svctl/runs/sha256/ab/greeter", Checksum: "sha256:ab"}
 	job, err := Job(r, Built{Commit: "0123456789", BinaryArtifact: art}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(job, art.URL) || !strings.Contains(job, `"sha256:ab"`) {
+	if !strings.Contains(job, `source      = "`+art.URL+`"`) || !strings.Contains(job, `"sha256:ab"`) {
 		t.Errorf("the published job does not fetch the artifact:\n%s", job)
 	}
 	// A source archive only for a pack that declares where it goes.
@@ -95,5 +96,62 @@ func TestCheckRefusesAPackSvctlCannotFind(t *testing.T) {
 	}
 	if err := Check(p); err == nil || !strings.Contains(err.Error(), "deploy_name, meta") {
 		t.Errorf("Check of a pack without deploy_name and meta: %v, want a refusal naming them", err)
+	}
+}
+
+// TestPublishedJobFetchesWithTheNodesCredentials renders the real pack as
+// a docker run published to a store on a custom endpoint: both artifact
+// blocks name go-getter's S3 form of the store's URLs (the binary's as a
+// file), and the job holds none of the credentials svctl published with.
+func TestPublishedJobFetchesWithTheNodesCredentials(t *testing.T) {
+	const keyID, secret = "AKIDPUBLISHER0001", "publisher-secret-9d2c7e"
+	t.Setenv("AWS_ACCESS_KEY_ID", keyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
+	store, err := artifacts.New(artifacts.Config{Bucket: "svctl", Prefix: "runs", Endpoint: "http://10.77.0.2:8333"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := Artifact{URL: store.URL("runs/sha256/4e1f/lobsters-popularity"), Checksum: "sha256:4e1f"}
+	src := Artifact{URL: store.URL("runs/sha256/0a1b/source.tar.gz"), Checksum: "sha256:0a1b"}
+	if bin.URL != "s3::http://10.77.0.2:8333/svctl/runs/sha256/4e1f/lobsters-popularity" {
+		t.Fatalf("the store's URL: %s, want go-getter's S3 form", bin.URL)
+	}
+	p := loadPack(t, "packs", "lobsters-popularity")
+	r := Run{Pack: p, JobID: "lobsters-popularity-lobpop_v1-abcdef", Name: "lobpop_v1", Source: "HEAD",
+		User: map[string]string{"driver": "docker", "sidecar": "envoy"}}
+	job, err := Job(r, Built{Commit: "0123456789", BinaryArtifact: bin, SourceArtifact: src}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"source      = \"" + bin.URL + "\"\n        destination = \"local/bin/lobsters-popularity\"\n        mode        = \"file\"",
+		"source      = \"" + src.URL + "\"\n        destination = \"local/source\"",
+		`checksum = "sha256:4e1f"`, `checksum = "sha256:0a1b"`,
+	} {
+		if !strings.Contains(job, want) {
+			t.Errorf("the job lacks %q:\n%s", want, job)
+		}
+	}
+	for _, cred := range []string{keyID, secret, "aws_access_key"} {
+		if strings.Contains(job, cred) {
+			t.Errorf("the job holds %q", cred)
+		}
+	}
+}
+
+// HasTemplate finds a task's template block, and only there.
+func TestHasTemplate(t *testing.T) {
+	nest := func(inner string) string {
+		return "job \"a\" {\n group \"g\" {\n" + inner + "\n }\n}\n"
+	}
+	for job, want := range map[string]bool{
+		nest("task \"t\" {\n template {\n data = \"x\"\n }\n }"): true,
+		nest("task \"t\" {\n env {\n A = \"template\"\n }\n }"):  false,
+		nest("template {\n data = \"x\"\n }"):                    false,
+		"job \"a\" {":                                            false,
+	} {
+		if got := HasTemplate(job); got != want {
+			t.Errorf("HasTemplate(%q) = %v, want %v", job, got, want)
+		}
 	}
 }

@@ -27,6 +27,9 @@ type Request struct {
 
 	vars   map[string]string // the user's --var values
 	values pack.Values       // the pack's defaults under vars
+	// templates: the job has template blocks (the dry render's), which
+	// Nomad lets only a submitter allowed to read Consul's keys submit.
+	templates bool
 }
 
 // InputError is a mistake in what the user asked for, found before anything
@@ -82,8 +85,12 @@ func New(p *pack.Pack, name string, source snapshot.Source, commit string, vars 
 	if _, err := p.Build.PublishSource(vals); err != nil {
 		return nil, &InputError{fmt.Sprintf("pack %s: %v", r.Service, err)}
 	}
-	if _, err := r.Pack.Render(vals); err != nil {
+	files, err := r.Pack.Render(vals)
+	if err != nil {
 		return nil, &InputError{err.Error()}
+	}
+	for _, f := range files {
+		r.templates = r.templates || render.HasTemplate(f)
 	}
 	if _, err := p.Build.Placement(vals); err != nil {
 		return nil, &InputError{fmt.Sprintf("pack %s: %v", r.Service, err)}
@@ -105,6 +112,9 @@ func (r *Request) Var(name string) (string, bool) {
 	v, ok := r.vars[name]
 	return v, ok
 }
+
+// Templates reports whether the job has template blocks.
+func (r *Request) Templates() bool { return r.templates }
 
 // Values are the pack's defaults under the user's values, as checked: what
 // the pack's build.hcl expressions read (placement, cluster values).

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"microwizard/internal/personal"
+	"microwizard/internal/svctl/access"
 	"microwizard/internal/svctl/artifacts"
 	"microwizard/internal/svctl/datadir"
 	"microwizard/internal/svctl/deploy"
@@ -51,6 +52,9 @@ type Options struct {
 	// TTL is how long the version lives from this run on (0: for ever);
 	// nil: expiry's default for its mode.
 	TTL *time.Duration
+	// AllowSecretFiles are files, relative to the repository's root,
+	// published although their names look like secrets (-allow-secret-file).
+	AllowSecretFiles []string
 }
 
 // Output is where a run writes: its progress, and its warnings.
@@ -114,6 +118,9 @@ func Run(ctx context.Context, e *env.Env, r *request.Request, opts Options, out 
 	if err != nil {
 		return res, err
 	}
+	if err := access.Check(ctx, nc, cc, e.Namespace(), Needs(r)...); err != nil {
+		return res, err
+	}
 	d := deploy.New(nc, cc, out.Progress)
 	vs := versions.New(d, cc, e.Namespace())
 	me, err := e.Owner()
@@ -173,7 +180,7 @@ func Run(ctx context.Context, e *env.Env, r *request.Request, opts Options, out 
 	built := render.Built{SourceDir: snap.Dir, Commit: snap.Commit, Binary: build.Binary}
 	if tgt.Published() {
 		start := time.Now()
-		if built, err = publish(ctx, tgt.Store, r, dir, snap, build, out.Progress); err != nil {
+		if built, err = publish(ctx, tgt.Store, r, dir, snap, build, opts.AllowSecretFiles, out.Progress); err != nil {
 			return res, err
 		}
 		res.Took.Publish = time.Since(start)
@@ -270,18 +277,20 @@ func choose(d *deploy.Client, r *request.Request, store *artifacts.Store, publis
 	return tgt, chosen, nil
 }
 
-// publish is the publish stage: the build (and the source, where the pack
-// asks for it) in the store, and what the job names instead of this
-// machine's paths.
-func publish(ctx context.Context, store *artifacts.Store, r *request.Request, dir datadir.Run, snap snapshot.Snapshot, build gobuild.Result, progress io.Writer) (render.Built, error) {
+// publish is the publish stage: the build (and, where the pack asks for
+// it, the source files the build reads, nothing else of the tree) in the
+// store, and what the job names instead of this machine's paths. A file to
+// publish whose name looks like a secret's, unless allowed, stops it
+// before anything is uploaded.
+func publish(ctx context.Context, store *artifacts.Store, r *request.Request, dir datadir.Run, snap snapshot.Snapshot, build gobuild.Result, allowSecrets []string, progress io.Writer) (render.Built, error) {
 	built := render.Built{Commit: snap.Commit}
 	withSource, err := r.Pack.Build.PublishSource(r.Values())
 	if err != nil {
 		return built, &request.InputError{Msg: err.Error()}
 	}
-	b := artifacts.Build{Binary: build.Binary, Service: r.Service}
+	b := artifacts.Build{Binary: build.Binary, Service: r.Service, Embedded: build.Embedded, AllowSecrets: allowSecrets}
 	if withSource {
-		b.SourceDir, b.Archive = snap.Dir, dir.SourceArchive()
+		b.SourceDir, b.SourceFiles, b.Archive = snap.Dir, build.Inputs, dir.SourceArchive()
 	}
 	bin, src, err := store.PublishBuild(ctx, b, progress)
 	if err != nil {

@@ -3,77 +3,98 @@ package snapshot
 import (
 	"archive/tar"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
-// Archive writes the tree at dir to w as a gzipped tar that depends only on
-// the tree's content: entries in lexical order, no owners, no times, modes
-// reduced to what a checkout has (0755 or 0644). The same tree always gives
-// the same bytes, so an archive can be stored by its checksum and a second
-// run of an unchanged tree finds it already there.
-func Archive(dir string, w io.Writer) error {
+// Archive writes the files of the tree at dir that files names
+// (slash-separated paths relative to dir, such as a build's inputs) to w
+// as a gzipped tar that depends only on their paths, content and modes:
+// entries in lexical order, regular files only (a symbolic link is
+// archived as the file it leads to, which must be in the tree), no
+// directories (an unpacker makes them), no owners, no times. A file keeps
+// its permission bits (0600 stays 0600, 0755 stays 0755), never more. The
+// same files always give the same bytes, so an archive can be stored by
+// its checksum and a second run of an unchanged tree finds it already
+// there.
+func Archive(dir string, files []string, w io.Writer) error {
+	if err := archive(dir, files, w); err != nil {
+		return fmt.Errorf("archive %s: %w", dir, err)
+	}
+	return nil
+}
+
+func archive(dir string, files []string, w io.Writer) error {
+	if len(files) == 0 {
+		return errors.New("no file to archive")
+	}
+	names := slices.Clone(files)
+	slices.Sort(names)
+	names = slices.Compact(names)
+	for _, name := range names {
+		if !filepath.IsLocal(filepath.FromSlash(name)) || path.Clean(name) != name {
+			return fmt.Errorf("%q: not a clean path inside the tree", name)
+		}
+	}
+	// Every read goes through root: nothing outside dir is archived, even
+	// through a link.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+
 	zw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
 	if err != nil {
 		return err
 	}
 	tw := tar.NewWriter(zw)
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	for _, name := range names {
+		if err := addFile(tw, root, name); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil || rel == "." {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		hdr := &tar.Header{Name: filepath.ToSlash(rel), ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
-		switch {
-		case d.IsDir():
-			hdr.Typeflag, hdr.Name, hdr.Mode = tar.TypeDir, hdr.Name+"/", 0o755
-		case info.Mode()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(path)
-			if err != nil {
-				return err
-			}
-			hdr.Typeflag, hdr.Linkname, hdr.Mode = tar.TypeSymlink, target, 0o777
-		case info.Mode().IsRegular():
-			hdr.Typeflag, hdr.Size, hdr.Mode = tar.TypeReg, info.Size(), 0o644
-			if info.Mode()&0o111 != 0 {
-				hdr.Mode = 0o755
-			}
-		default:
-			return nil // sockets, devices: nothing a build reads
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if hdr.Typeflag != tar.TypeReg {
-			return nil
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.Copy(tw, f)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("archive %s: %w", dir, err)
 	}
 	if err := tw.Close(); err != nil {
-		return fmt.Errorf("archive %s: %w", dir, err)
+		return err
 	}
-	if err := zw.Close(); err != nil {
-		return fmt.Errorf("archive %s: %w", dir, err)
+	return zw.Close()
+}
+
+// addFile writes the regular file name of root, read through any link, to
+// tw with its permission bits.
+func addFile(tw *tar.Writer, root *os.Root, name string) error {
+	f, err := root.Open(filepath.FromSlash(name))
+	if err != nil {
+		return err
 	}
-	return nil
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("not a regular file (%s)", info.Mode().Type())
+	}
+	hdr := &tar.Header{
+		Typeflag: tar.TypeReg,
+		Name:     name,
+		Size:     info.Size(),
+		Mode:     int64(info.Mode().Perm()),
+		ModTime:  time.Unix(0, 0),
+		Format:   tar.FormatPAX,
+	}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	n, err := io.Copy(tw, f)
+	if err == nil && n != info.Size() {
+		err = fmt.Errorf("changed while it was archived (%d bytes, then %d)", info.Size(), n)
+	}
+	return err
 }

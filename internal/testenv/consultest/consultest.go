@@ -1,6 +1,7 @@
 // Package consultest gives a test a real Consul dev agent (consuldev's),
-// without Nomad, and stops it when the test ends. When there is no consul
-// binary the test is skipped with the reason, except under CI.
+// without Nomad, and stops it when the test ends; StartSecured gives one
+// with ACLs (default deny) or TLS. When there is no consul binary the test
+// is skipped with the reason, except under CI.
 package consultest
 
 import (

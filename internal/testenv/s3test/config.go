@@ -41,13 +41,15 @@ func (s *Server) args() []string {
 func (s *Server) writeConfig() error {
 	identities := fmt.Sprintf(`{
   "identities": [
-    {"name": "anonymous", "actions": ["Read"]},
+    {"name": "node",
+     "credentials": [{"accessKey": %q, "secretKey": %q}],
+     "actions": ["Read", "List"]},
     {"name": "publisher",
      "credentials": [{"accessKey": %q, "secretKey": %q}],
      "actions": ["Admin", "Read", "List", "Tagging", "Write"]}
   ]
 }
-`, AccessKey, SecretKey)
+`, NodeAccessKey, NodeSecretKey, AccessKey, SecretKey)
 	master := "[master.volume_growth]\ncopy_1 = 1\n"
 	if err := os.MkdirAll(filepath.Join(s.dir, "data"), 0o755); err != nil {
 		return fmt.Errorf("make data dir: %w", err)

@@ -4,11 +4,11 @@
 // for the project's scripts: the artifact store svctl publishes to (Start,
 // StartServer). It takes ~5 s to take writes.
 //
-// The server has one identity with AccessKey and SecretKey, allowed
-// everything, and anonymous read: a Nomad node (go-getter) downloads an
-// object with a plain GET of Endpoint/BUCKET/KEY, as it would from a public
-// bucket, while listing and writing need the keys. Buckets are not created
-// on upload (as on AWS): CreateBucket makes one.
+// The server has two identities and no anonymous access: AccessKey and
+// SecretKey, allowed everything (svctl's, to publish), and NodeAccessKey
+// and NodeSecretKey, which may only read and list: a Nomad node's, whose
+// go-getter fetches an artifact's s3:: source with them (NodeEnv). Buckets
+// are not created on upload (as on AWS): CreateBucket makes one.
 //
 // The binary is the `weed` on PATH (scripts/setup builds it from
 // deps/seaweedfs). When there is none a test is skipped with the reason,
@@ -33,13 +33,25 @@ import (
 	"microwizard/internal/proclog"
 )
 
-// The credentials of the server's one identity, and the region its clients
+// The credentials of the server's identities, and the region its clients
 // sign for (SeaweedFS accepts any).
 const (
 	AccessKey = "s3test-publisher"
 	SecretKey = "s3test-secret-d3f1c0e6a9b24c7e"
-	Region    = "us-east-1"
+	// A node's read-only key.
+	NodeAccessKey = "s3test-node"
+	NodeSecretKey = "s3test-node-secret-7a91c2e05b"
+	Region        = "us-east-1"
 )
+
+// NodeEnv is the environment of a Nomad agent whose go-getter reads the
+// store with the node's read-only key (the agent's client config passes
+// these on: artifact.set_environment_variables). AWS_METADATA_URL, a
+// dummy, makes the getter's AWS SDK keep an s3:: URL's host and plain
+// HTTP (see ../../../README.md, Clusters).
+func NodeEnv() []string {
+	return []string{"AWS_ACCESS_KEY_ID=" + NodeAccessKey, "AWS_SECRET_ACCESS_KEY=" + NodeSecretKey, "AWS_METADATA_URL=http://127.0.0.1:1"}
+}
 
 const (
 	readyTimeout = 60 * time.Second

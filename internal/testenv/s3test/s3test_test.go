@@ -14,13 +14,14 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"microwizard/internal/testenv/s3test"
 )
 
-// TestServer starts a server, writes with the keys, reads anonymously with a
-// plain GET (what a Nomad node's go-getter does), checks that anonymous
-// writes and listings are refused, takes it down and up again with its data,
+// TestServer starts a server, writes with the keys, reads with the node's
+// read-only key (what a Nomad node's go-getter does) and may not write with
+// it, checks that anonymous reads, writes and listings are refused, takes it down and up again with its data,
 // and checks that Stop leaves no process, directory or socket behind.
 func TestServer(t *testing.T) {
 	t0 := time.Now()
@@ -39,20 +40,23 @@ func TestServer(t *testing.T) {
 	}
 	t.Logf("first 3 MB PUT into a new bucket: %s", time.Since(t1).Round(time.Millisecond))
 
-	status, got := get(t, s.Endpoint+"/things/a/b/blob")
-	if status != http.StatusOK || !bytes.Equal(got, body) {
-		t.Fatalf("anonymous GET: %d, %d bytes (want 200, the %d bytes put)", status, len(got), len(body))
+	if status, _ := get(t, s.Endpoint+"/things/a/b/blob"); status != http.StatusForbidden {
+		t.Fatalf("anonymous GET: %d, want 403 (no anonymous access)", status)
 	}
-	head, err := http.Head(s.Endpoint + "/things/a/b/blob")
+	node, err := minio.New(strings.TrimPrefix(s.Endpoint, "http://"), &minio.Options{Creds: credentials.NewStaticV4(s3test.NodeAccessKey, s3test.NodeSecretKey, ""), Region: s3test.Region})
 	if err != nil {
 		t.Fatal(err)
 	}
-	head.Body.Close()
-	if head.StatusCode != http.StatusOK || head.ContentLength != int64(len(body)) {
-		t.Errorf("anonymous HEAD: %d, length %d; want 200, %d", head.StatusCode, head.ContentLength, len(body))
+	obj, err := node.GetObject(ctx, "things", "a/b/blob", minio.GetObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if status, _ := get(t, s.Endpoint+"/things/a/b/none"); status != http.StatusNotFound {
-		t.Errorf("anonymous GET of a missing key: %d, want 404", status)
+	got, err := io.ReadAll(obj)
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("the node's GET: %v, %d bytes (want the %d bytes put)", err, len(got), len(body))
+	}
+	if _, err := node.PutObject(ctx, "things", "by-node", strings.NewReader("x"), 1, minio.PutObjectOptions{}); minio.ToErrorResponse(err).Code != "AccessDenied" {
+		t.Errorf("a PUT with the node's read-only key: %v, want AccessDenied", err)
 	}
 	if status, _ := get(t, s.Endpoint+"/things/"); status != http.StatusForbidden {
 		t.Errorf("anonymous listing: %d, want 403", status)
@@ -80,8 +84,10 @@ func TestServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("StartAgain: S3 took writes after %s", time.Since(t2).Round(time.Millisecond))
-	if status, got := get(t, s.Endpoint+"/things/a/b/blob"); status != http.StatusOK || !bytes.Equal(got, body) {
-		t.Fatalf("GET after StartAgain: %d, %d bytes (want 200, the %d bytes put)", status, len(got), len(body))
+	if obj, err := node.GetObject(ctx, "things", "a/b/blob", minio.GetObjectOptions{}); err != nil {
+		t.Fatalf("GET after StartAgain: %v", err)
+	} else if got, err := io.ReadAll(obj); err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("GET after StartAgain: %v, %d bytes (want the %d bytes put)", err, len(got), len(body))
 	}
 
 	dir, pid2, socks := s.Dir(), s.PID(), s.Sockets()

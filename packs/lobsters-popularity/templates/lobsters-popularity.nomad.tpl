@@ -182,7 +182,8 @@ job [[ template "string_var" (list "job_name" .) ]] {
       kill_timeout = [[ template "string_var" (list "kill_timeout" .) ]]
 [[- if var "artifact_url" . ]]
 
-      # The binary, fetched by the node from the artifact store and checked.
+      # The binary, fetched by the node from the artifact store with its own
+      # credentials (artifact_url: go-getter's s3:: form) and checked.
       artifact {
         source      = [[ template "string_var" (list "artifact_url" .) ]]
         destination = "local/bin/lobsters-popularity"
@@ -195,7 +196,8 @@ job [[ template "string_var" (list "job_name" .) ]] {
 [[- end ]]
 [[- if and (eq $driver "docker") (var "source_artifact_url" .) ]]
 
-      # The source snapshot, unpacked by the node into local/source.
+      # The source files the build reads, a .tar.gz fetched by the node with
+      # its own credentials and unpacked into local/source.
       artifact {
         source      = [[ template "string_var" (list "source_artifact_url" .) ]]
         destination = "local/source"
@@ -242,10 +244,26 @@ job [[ template "string_var" (list "job_name" .) ]] {
 [[- end ]]
       }
 
+[[- if not (var "dsn" .) ]]
+
+      # The database's DSN, a secret: the node reads it from the Nomad
+      # Variable with the task's own identity into the task's secrets
+      # directory. The job names where it is, never what it is.
+      template {
+        destination = "secrets/lobsters_dsn"
+        change_mode = "restart"
+        data        = "{{ with nomadVar \"[[ var "dsn_variable" . ]]\" }}{{ .[[ var "dsn_variable_item" . ]] }}{{ end }}"
+      }
+[[- end ]]
+
       env {
         SERVICE_VERSION = [[ template "string_var" (list "deploy_name" .) ]]
         POPULARITY_ADDR = [[ template "hcl_string" (printf "%s:%v" $listen (var "app_port" .)) ]]
+[[- if var "dsn" . ]]
         LOBSTERS_DSN    = [[ template "string_var" (list "dsn" .) ]]
+[[- else ]]
+        LOBSTERS_DSN_FILE = "$${NOMAD_SECRETS_DIR}/lobsters_dsn"
+[[- end ]]
 
         POPULARITY_LOG_LEVEL = [[ template "string_var" (list "log_level" .) ]]
         POPULARITY_DB_WAIT   = [[ template "string_var" (list "db_wait" .) ]]

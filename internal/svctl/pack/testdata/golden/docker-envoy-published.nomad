@@ -114,9 +114,10 @@ job "lobsters-popularity-lobpop_v1-1a2b3c" {
       driver       = "docker"
       kill_timeout = "5s"
 
-      # The binary, fetched by the node from the artifact store and checked.
+      # The binary, fetched by the node from the artifact store with its own
+      # credentials (artifact_url: go-getter's s3:: form) and checked.
       artifact {
-        source      = "http://10.77.0.2:8333/svctl/runs/sha256/4e1f0c9b/lobsters-popularity"
+        source      = "s3::http://10.77.0.2:8333/svctl/runs/sha256/4e1f0c9b/lobsters-popularity"
         destination = "local/bin/lobsters-popularity"
         mode        = "file"
 
@@ -125,9 +126,10 @@ job "lobsters-popularity-lobpop_v1-1a2b3c" {
         }
       }
 
-      # The source snapshot, unpacked by the node into local/source.
+      # The source files the build reads, a .tar.gz fetched by the node with
+      # its own credentials and unpacked into local/source.
       artifact {
-        source      = "http://10.77.0.2:8333/svctl/runs/sha256/0a1b2c3d/source.tar.gz"
+        source      = "s3::http://10.77.0.2:8333/svctl/runs/sha256/0a1b2c3d/source.tar.gz"
         destination = "local/source"
 
         options {

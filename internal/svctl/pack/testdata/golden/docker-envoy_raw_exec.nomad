@@ -154,10 +154,19 @@ job "lobsters-popularity-lobpop_v1-1a2b3c" {
         }
       }
 
+      # The database's DSN, a secret: the node reads it from the Nomad
+      # Variable with the task's own identity into the task's secrets
+      # directory. The job names where it is, never what it is.
+      template {
+        destination = "secrets/lobsters_dsn"
+        change_mode = "restart"
+        data        = "{{ with nomadVar \"nomad/jobs\" }}{{ .lobsters_dsn }}{{ end }}"
+      }
+
       env {
         SERVICE_VERSION = "lobpop_v1"
         POPULARITY_ADDR = "127.0.0.1:5000"
-        LOBSTERS_DSN    = "lobsters:lobsters@unix(/run/microwizard/mysqld.sock)/lobsters?parseTime=true"
+        LOBSTERS_DSN_FILE = "$${NOMAD_SECRETS_DIR}/lobsters_dsn"
 
         POPULARITY_LOG_LEVEL = "info"
         POPULARITY_DB_WAIT   = "500ms"

@@ -1,0 +1,3 @@
+[[- define "token" -]]
+[[- if true ]][[ expandenv "$SVCTL_PACK_TEST_TOKEN" ]][[ end -]]
+[[- end -]]

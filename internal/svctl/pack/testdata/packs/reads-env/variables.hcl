@@ -1,0 +1,4 @@
+variable "job_name" {
+  type    = string
+  default = "reads-env"
+}
