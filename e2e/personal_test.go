@@ -2,9 +2,13 @@ package e2e
 
 import (
 	"errors"
+	"html"
+	"io"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -307,5 +311,34 @@ func TestAPrivateVersionFailsClosed(t *testing.T) {
 	c.svctl("stop", "mine_v2")
 	if got := c.versions(c.client, 20, 4); got["lobpop_v1"] != 20 {
 		t.Fatalf("after mine_v2 stopped, 20 plain loads reached %v", got)
+	}
+}
+
+// confirmFormRE reads the monolith's confirmation form: action, name,
+// return, token.
+var confirmFormRE = regexp.MustCompile(`(?s)<form method="post" action="([^"]*)".*?name="name" value="([^"]*)".*?name="return" value="([^"]*)".*?name="token" value="([^"]*)"`)
+
+// chooseOnConfirmationPage follows a ?svctl-version=NAME link as a reader
+// does: the monolith's confirmation page (which chooses nothing by itself),
+// then its form, with browser's cookies.
+func chooseOnConfirmationPage(t *testing.T, browser *http.Client, web, path string) {
+	t.Helper()
+	resp, err := browser.Get(web + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := confirmFormRE.FindStringSubmatch(string(page))
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("%s: %s, want the confirmation page and its form:\n%s", path, resp.Status, page)
+	}
+	resp, err = browser.PostForm(web+html.UnescapeString(m[1]), url.Values{"name": {html.UnescapeString(m[2])}, "return": {html.UnescapeString(m[3])}, "token": {m[4]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("posting the confirmation form of %s: %s", path, resp.Status)
 	}
 }

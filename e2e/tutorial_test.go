@@ -163,10 +163,12 @@ func TestTutorial(t *testing.T) {
 		t.Fatal(err)
 	}
 	browser := &http.Client{Timeout: 60 * time.Second, Jar: jar}
-	for _, path := range []string{"/popular?svctl-version=lobpop_v2", "/popular"} {
-		if p := fetchPage(browser, c.web+path); !p.ok() || p.Version != "lobpop_v2" {
-			t.Fatalf("%s in a browser that chose lobpop_v2: %v", path, p)
-		}
+	if p := fetchPage(browser, c.web+"/popular"); !p.ok() || p.Version != "lobpop_v1" {
+		t.Fatalf("a browser that chose nothing: %v", p)
+	}
+	chooseOnConfirmationPage(t, browser, c.web, "/popular?svctl-version=lobpop_v2")
+	if p := fetchPage(browser, c.web+"/popular"); !p.ok() || p.Version != "lobpop_v2" {
+		t.Fatalf("/popular in a browser that chose lobpop_v2 on its confirmation page: %v", p)
 	}
 	if p := fetchPage(mine, c.web+"/popular"); !p.ok() || p.Version != "lobpop_v2" {
 		t.Fatalf("a load with the baggage member svctl-version=lobpop_v2: %v", p)

@@ -264,9 +264,9 @@ job "lobsters" {
       env {
         LOBSTERS_ADDR              = "0.0.0.0:3000"
         LOBSTERS_DSN               = var.dsn
-        LOBSTERS_DSN_FILE          = var.dsn == "" ? "${NOMAD_SECRETS_DIR}/lobsters_dsn" : ""
+        LOBSTERS_DSN_FILE          = var.dsn == "" ? "$${NOMAD_SECRETS_DIR}/lobsters_dsn" : ""
         LOBSTERS_PERSONAL_VERSIONS = var.personal_versions
-        LOBSTERS_VERSIONS_FILE     = "${NOMAD_TASK_DIR}/private_versions.tsv"
+        LOBSTERS_VERSIONS_FILE     = "$${NOMAD_TASK_DIR}/private_versions.tsv"
         POPULARITY_URL             = "http://127.0.0.1:8000/"
         POPULARITY_TIMEOUT         = var.popularity_timeout
         # Consul's L4 proxy picks an instance per TCP connection: a kept-alive

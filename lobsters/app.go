@@ -2,6 +2,7 @@ package lobsters
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,10 @@ type App struct {
 	tmpl  templates
 	log   *slog.Logger
 	mux   *http.ServeMux
+	// live: the live private versions a reader may choose (nil with
+	// personal routing off); formKey signs the confirmation forms.
+	live    *liveVersions
+	formKey []byte
 }
 
 // New prepares the database queries, parses the templates and builds the
@@ -38,7 +43,13 @@ func New(ctx context.Context, db *sql.DB, cfg Config, log *slog.Logger) (*App, e
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	a := &App{cfg: cfg, db: db, store: st, pop: newPopularityClient(cfg), tmpl: tmpl, log: log}
+	a := &App{cfg: cfg, db: db, store: st, pop: newPopularityClient(cfg), tmpl: tmpl, log: log, formKey: make([]byte, 32)}
+	if _, err := rand.Read(a.formKey); err != nil {
+		return nil, fmt.Errorf("make the forms' key: %w", err)
+	}
+	if cfg.PersonalVersions {
+		a.live = newLiveVersions(cfg.VersionsFile, log)
+	}
 	a.mux = a.routes()
 	return a, nil
 }
@@ -54,6 +65,7 @@ func (a *App) routes() *http.ServeMux {
 	m.Handle("GET /u/{username}", a.page(a.user))
 	m.Handle("GET /popular", a.page(a.popular))
 	m.Handle("GET /about", a.page(a.about))
+	m.Handle("POST "+confirmPath, http.HandlerFunc(a.chooseConfirmed))
 	m.Handle("GET /health", http.HandlerFunc(a.health))
 	m.Handle("GET /assets/", staticFiles())
 	m.Handle("/", a.page(func(http.ResponseWriter, *http.Request) error {

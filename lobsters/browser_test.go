@@ -95,36 +95,31 @@ func TestBrowserShowsTheServicesOwnError(t *testing.T) {
 	}
 }
 
-// A person chooses a personal version in the browser, sees it answer, keeps
-// it from page to page through the cookie, and clears it.
-func TestBrowserChoosesAPersonalVersion(t *testing.T) {
+// TestBrowserConfirmsAPersonalVersion: in a real browser a link with
+// ?svctl-version=NAME shows the confirmation page (the version, its owner,
+// its form) and chooses nothing by itself; a name that is not a live
+// private version offers nothing. (Posting the form, the cookie and the
+// banner are TestChoosingAVersionInTheBrowser's.)
+func TestBrowserConfirmsAPersonalVersion(t *testing.T) {
 	t.Parallel()
 	b := chromiumtest.New(t)
 	b.KeepProfile()
 	mesh := newMeshStandIn(t, "lobpop_v2")
-	srv, _ := newSite(t, mesh.URL+"/")
+	srv, _ := newPersonalSite(t, mesh.URL+"/", "lobpop_v2")
 
-	dom := b.VisitDOM(srv.URL+"/popular?svctl-version=lobpop_v2", "personal-chosen")
-	inOrder(t, visibleText(dom), "viewing lobpop_v2 · clear", lobsters.PopularHeading,
-		"Service ID: lobpop_v2 · instance lobpop_v2-instance-1", "carol - 50")
-
-	dom = b.VisitDOM(srv.URL+"/popular", "personal-kept")
-	inOrder(t, visibleText(dom), "viewing lobpop_v2 · clear", lobsters.PopularHeading,
-		"Service ID: lobpop_v2 · instance lobpop_v2-instance-1")
-
-	text := b.Visit(srv.URL+clearLink(t, dom), "personal-cleared")
+	dom := b.VisitDOM(srv.URL+"/popular?svctl-version=lobpop_v2", "personal-confirm")
+	inOrder(t, visibleText(dom), "Choose the personal version lobpop_v2?", "dev@example.com", "Choose lobpop_v2")
+	if !strings.Contains(dom, `<form method="post" action="/svctl-version"`) {
+		t.Errorf("the confirmation page has no form:\n%s", dom)
+	}
+	text := b.Visit(srv.URL+"/popular", "personal-not-chosen")
 	inOrder(t, text, lobsters.PopularHeading, "Service ID: "+sharedVersion+" · instance "+sharedVersion+"-instance-1")
-	if strings.Contains(text, "viewing") || strings.Contains(text, "lobpop_v2") {
-		t.Errorf("after clear the page still shows lobpop_v2:\n%s", text)
-	}
-	text = b.Visit(srv.URL+"/popular", "personal-after-clear")
-	if strings.Contains(text, "viewing") || !strings.Contains(text, "Service ID: "+sharedVersion) {
-		t.Errorf("the choice came back after clear:\n%s", text)
+	if strings.Contains(text, "viewing") {
+		t.Errorf("following the link alone chose a version:\n%s", text)
 	}
 
-	// A version with no instance: the shared version answers, and the page
-	// says so.
-	text = b.Visit(srv.URL+"/popular?svctl-version=lobpop_v9", "personal-fallback")
-	inOrder(t, text, "viewing lobpop_v9 · clear", lobsters.PopularHeading, "Service ID: "+sharedVersion,
-		"lobpop_v9 did not answer (no healthy instance of it, or it is not a personal version): a shared version did.", "carol - 50")
+	text = b.Visit(srv.URL+"/popular?svctl-version=lobpop_v9", "personal-not-live")
+	if !strings.Contains(text, "lobpop_v9 is not a live private version") || strings.Contains(text, "Choose lobpop_v9") {
+		t.Errorf("a name that is not live: want no choice offered:\n%s", text)
+	}
 }

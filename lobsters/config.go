@@ -38,6 +38,16 @@ type Config struct {
 	DBTimeout time.Duration
 	// AccessLog logs one line per request when set.
 	AccessLog bool
+	// PersonalVersions turns personal routing on (LOBSTERS_PERSONAL_VERSIONS
+	// =on): a reader's live private version, chosen on the confirmation page
+	// of a ?svctl-version= link or named in the request's baggage, answers
+	// their /popular. Off (the default, a public edge): an incoming
+	// svctl-version is dropped, never forwarded.
+	PersonalVersions bool
+	// VersionsFile lists the live private versions, the only ones a reader
+	// may choose (LOBSTERS_VERSIONS_FILE; see liveversions.go). Required
+	// with PersonalVersions.
+	VersionsFile string
 }
 
 // DefaultConfig returns the configuration used when nothing is set.
@@ -59,8 +69,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if v := getenv("LOBSTERS_ADDR"); v != "" {
 		c.Addr = v
 	}
-	if v := getenv("LOBSTERS_DSN"); v != "" {
-		c.DSN = v
+	dsn, err := demodb.FromEnv(getenv)
+	if err != nil {
+		return c, err
+	}
+	if dsn != "" {
+		c.DSN = dsn
 	}
 	if v := getenv("POPULARITY_URL"); v != "" {
 		c.PopularityURL = v
@@ -79,6 +93,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.PopularityKeepAlive = b
 	}
+	switch v := getenv("LOBSTERS_PERSONAL_VERSIONS"); v {
+	case "", "off":
+	case "on":
+		c.PersonalVersions = true
+	default:
+		return c, fmt.Errorf("LOBSTERS_PERSONAL_VERSIONS %q: want on or off", v)
+	}
+	c.VersionsFile = getenv("LOBSTERS_VERSIONS_FILE")
 	return c, c.Validate()
 }
 
@@ -96,6 +118,9 @@ func (c Config) Validate() error {
 	}
 	if c.DBTimeout <= 0 {
 		return fmt.Errorf("database timeout %s: must be positive", c.DBTimeout)
+	}
+	if c.PersonalVersions && c.VersionsFile == "" {
+		return fmt.Errorf("LOBSTERS_PERSONAL_VERSIONS=on needs LOBSTERS_VERSIONS_FILE, the list of live private versions a reader may choose")
 	}
 	return nil
 }

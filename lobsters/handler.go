@@ -10,11 +10,15 @@ import (
 type pageFunc func(w http.ResponseWriter, r *http.Request) error
 
 // page adapts a pageFunc: it applies the reader's choice of a personal
-// version (chooseVersion), an error becomes the friendly error page, and an
+// version (chooseVersion; a ?svctl-version=NAME link answers its confirmation page instead), an error becomes the friendly error page, and an
 // unexpected one is logged once, with the request it failed.
 func (a *App) page(f pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = chooseVersion(w, r)
+		r = a.chooseVersion(w, r)
+		if name := chosenVersion(r).Confirm; name != "" {
+			a.confirmVersion(w, r, name)
+			return
+		}
 		if err := f(w, r); err != nil {
 			a.fail(w, r, err)
 		}

@@ -8,15 +8,19 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/baggage"
 
 	"microwizard/internal/personal"
+	"microwizard/internal/testenv/mariadbtest"
 	"microwizard/lobsters"
 )
 
@@ -142,10 +146,106 @@ func clearLink(t *testing.T, page string) string {
 	return html.UnescapeString(m[1])
 }
 
-func TestPopularSendsTheBaggageOn(t *testing.T) {
+// liveFile is a versions file (LOBSTERS_VERSIONS_FILE) a test writes, as
+// the monolith's Nomad template would.
+type liveFile struct {
+	t    *testing.T
+	path string
+}
+
+// set writes the file: each version live for an hour more, owned by
+// dev@example.com.
+func (f liveFile) set(names ...string) {
+	f.t.Helper()
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s\tdev@example.com\t%s\n", n, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+	}
+	if err := os.WriteFile(f.path, []byte(b.String()), 0o644); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// newPersonalSite is newSite with personal routing on (the development
+// jobs' setting), live the private versions listed in its versions file.
+func newPersonalSite(t *testing.T, popularityURL string, live ...string) (*httptest.Server, liveFile) {
+	t.Helper()
+	f := liveFile{t: t, path: filepath.Join(t.TempDir(), "private_versions.tsv")}
+	f.set(live...)
+	cfg := testConfig(popularityURL)
+	cfg.PersonalVersions, cfg.VersionsFile = true, f.path
+	db := mariadbtest.New(t)
+	seedSite(t, db.DB)
+	return startApp(t, db.DB, cfg), f
+}
+
+// confirmForm is what the confirmation page's form posts.
+var confirmFormRE = regexp.MustCompile(`(?s)<form method="post" action="([^"]*)".*?name="name" value="([^"]*)".*?name="return" value="([^"]*)".*?name="token" value="([^"]*)"`)
+
+// choose follows a ?svctl-version=NAME link as a reader does: the
+// confirmation page, then its form. It returns the form's answer.
+func choose(t *testing.T, client *http.Client, srv *httptest.Server, path string) (*http.Response, string) {
+	t.Helper()
+	resp, page := fetchPage(t, client, srv, path, nil)
+	if resp.StatusCode != http.StatusOK || versionCookie(resp) != nil {
+		t.Fatalf("GET %s: %d, cookie %v; want the confirmation page (200) and no choice made", path, resp.StatusCode, versionCookie(resp))
+	}
+	m := confirmFormRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("GET %s: no confirmation form:\n%s", path, visibleText(page))
+	}
+	form := url.Values{"name": {html.UnescapeString(m[2])}, "return": {html.UnescapeString(m[3])}, "token": {m[4]}}
+	return post(t, client, srv, html.UnescapeString(m[1]), form, nil)
+}
+
+// post posts form to path, without following a redirect.
+func post(t *testing.T, client *http.Client, srv *httptest.Server, path string, form url.Values, header http.Header) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	c := *client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// With personal routing off (the default: a public edge), nothing of an
+// outsider's baggage goes on, svctl-version least of all, and a link
+// chooses nothing.
+func TestPersonalRoutingIsOffByDefault(t *testing.T) {
 	t.Parallel()
 	mesh := newMeshStandIn(t, "lobpop_v2")
 	srv, _ := newSite(t, mesh.URL+"/")
+	client := srv.Client()
+	resp, page := fetchPage(t, client, srv, "/popular?svctl-version=lobpop_v2", http.Header{"Baggage": {"svctl-version=lobpop_v2,userId=admin,isInternal=true"}})
+	if lines := mesh.lastBaggage(t); lines != nil {
+		t.Errorf("personal routing off: the service got baggage %q, want none", lines)
+	}
+	inOrder(t, visibleText(page), lobsters.PopularHeading, "Service ID: "+sharedVersion)
+	if banner(page) != "" || len(resp.Cookies()) != 0 || strings.Contains(page, "confirm-form") {
+		t.Errorf("personal routing off: a link chose a version, set cookies %v, or offered a form:\n%s", resp.Cookies(), visibleText(page))
+	}
+	fetchPage(t, client, srv, "/popular", http.Header{"Cookie": {"svctl-version=lobpop_v2"}})
+	if lines := mesh.lastBaggage(t); lines != nil {
+		t.Errorf("personal routing off: a cookie sent baggage %q", lines)
+	}
+}
+
+func TestPopularSendsTheBaggageOn(t *testing.T) {
+	t.Parallel()
+	mesh := newMeshStandIn(t, "lobpop_v2", "lobpop_v3")
+	srv, _ := newPersonalSite(t, mesh.URL+"/", "lobpop_v2")
 	client := srv.Client()
 
 	// Without baggage the call carries none.
@@ -156,8 +256,8 @@ func TestPopularSendsTheBaggageOn(t *testing.T) {
 	inOrder(t, visibleText(page), "Service ID: "+sharedVersion)
 
 	for _, lines := range [][]string{
-		{"userId=alice, svctl-version=lobpop_v2"},
-		{"userId=alice", "svctl-version=lobpop_v2"}, // two header lines, one list
+		{"userId=admin, svctl-version=lobpop_v2, isInternal=true"},
+		{"userId=admin", "svctl-version=lobpop_v2"}, // two header lines, one list
 	} {
 		resp, page := fetchPage(t, client, srv, "/popular", http.Header{"Baggage": lines})
 		text := visibleText(page)
@@ -165,60 +265,70 @@ func TestPopularSendsTheBaggageOn(t *testing.T) {
 			t.Fatalf("GET /popular with baggage %q = %d, want 200", lines, resp.StatusCode)
 		}
 		b := mesh.sentBaggage(t)
-		if b.Len() != 2 || b.Member("userId").Value() != "alice" || b.Member(personal.Member).Value() != "lobpop_v2" {
-			t.Errorf("baggage %q reached the service as %q, want userId=alice and svctl-version=lobpop_v2", lines, b.String())
+		if b.Len() != 1 || b.Member(personal.Member).Value() != "lobpop_v2" {
+			t.Errorf("baggage %q reached the service as %q, want only the accepted member svctl-version=lobpop_v2", lines, b.String())
 		}
 		inOrder(t, text, "Service ID: lobpop_v2 · instance lobpop_v2-instance-1", "carol - 50")
 		if banner(page) != "" || versionCookie(resp) != nil {
 			t.Errorf("baggage is no choice in the browser, yet the page shows a banner or sets a cookie:\n%s", text)
 		}
-		if strings.Contains(page, "version-fallback") {
-			t.Errorf("lobpop_v2 answered, yet the page says it has no instance:\n%s", text)
-		}
 	}
 
-	// Baggage without the member goes on as it is.
-	fetchPage(t, client, srv, "/popular", http.Header{"Baggage": {"userId=alice"}})
-	if lines := mesh.lastBaggage(t); !slices.Equal(lines, []string{"userId=alice"}) {
-		t.Errorf("baggage userId=alice reached the service as %q", lines)
+	// Another member alone, or a version that is not a live private one
+	// (lobpop_v3 has instances, but is not in the list): nothing goes on.
+	for _, line := range []string{"userId=alice", "svctl-version=lobpop_v3,userId=alice"} {
+		_, page := fetchPage(t, client, srv, "/popular", http.Header{"Baggage": {line}})
+		if lines := mesh.lastBaggage(t); lines != nil {
+			t.Errorf("baggage %q reached the service as %q, want none", line, lines)
+		}
+		inOrder(t, visibleText(page), "Service ID: "+sharedVersion)
 	}
 }
 
 func TestChoosingAVersionInTheBrowser(t *testing.T) {
 	t.Parallel()
 	mesh := newMeshStandIn(t, "lobpop_v2", "lobpop_v3")
-	srv, _ := newSite(t, mesh.URL+"/")
+	srv, live := newPersonalSite(t, mesh.URL+"/", "lobpop_v2", "lobpop_v3")
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	client := &http.Client{Jar: jar}
 
-	// ?svctl-version= chooses the version and sets the cookie; the choice
-	// overrides the member of the request's own baggage.
-	resp, page := fetchPage(t, client, srv, "/popular?svctl-version=lobpop_v3",
-		http.Header{"Baggage": {"userId=alice,svctl-version=lobpop_v2"}})
-	c := versionCookie(resp)
-	if c == nil || c.Value != "lobpop_v3" || c.Path != "/" || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.MaxAge <= 0 {
-		t.Fatalf("?svctl-version=lobpop_v3 set the cookie %v, want svctl-version=lobpop_v3; Path=/; Max-Age>0; HttpOnly; SameSite=Lax", c)
+	// The link opens the confirmation page: the version, its owner, when it
+	// expires; nothing is chosen yet.
+	resp, page := fetchPage(t, client, srv, "/popular?svctl-version=lobpop_v3", nil)
+	if resp.StatusCode != http.StatusOK || versionCookie(resp) != nil {
+		t.Fatalf("the link: %d, cookie %v; want the confirmation page and no choice", resp.StatusCode, versionCookie(resp))
 	}
+	inOrder(t, visibleText(page), "Choose the personal version lobpop_v3?", "lobpop_v3", "dev@example.com", "until")
+
+	// A form posted from elsewhere (no visitor cookie, or a made-up token)
+	// changes nothing.
+	for what, c := range map[string]*http.Client{"another site's form": {}, "a made-up token": client} {
+		resp, page := post(t, c, srv, "/svctl-version", url.Values{"name": {"lobpop_v3"}, "return": {"/popular"}, "token": {strings.Repeat("0", 64)}}, nil)
+		if resp.StatusCode != http.StatusForbidden || versionCookie(resp) != nil || !strings.Contains(visibleText(page), "nothing was changed") {
+			t.Errorf("%s: %d, cookie %v, want 403 and nothing changed:\n%s", what, resp.StatusCode, versionCookie(resp), visibleText(page))
+		}
+	}
+
+	// The page's own form chooses it, and goes back to the page.
+	resp, _ = choose(t, client, srv, "/popular?svctl-version=lobpop_v3")
+	c := versionCookie(resp)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/popular" {
+		t.Errorf("the form's answer: %d to %q, want 303 to /popular", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if c == nil || c.Value != "lobpop_v3" || c.Path != "/" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Secure || c.MaxAge <= 0 || c.MaxAge > 3600 {
+		t.Fatalf("the form set the cookie %v, want svctl-version=lobpop_v3; Path=/; HttpOnly; SameSite=Strict; Max-Age at most the hour the version has left", c)
+	}
+	resp, page = fetchPage(t, client, srv, "/popular", http.Header{"Baggage": {"userId=alice,svctl-version=lobpop_v2"}})
 	if got := banner(page); got != "viewing lobpop_v3 · clear" {
 		t.Errorf("banner = %q, want %q", got, "viewing lobpop_v3 · clear")
 	}
-	b := mesh.sentBaggage(t)
-	if b.Member(personal.Member).Value() != "lobpop_v3" || b.Member("userId").Value() != "alice" || b.Len() != 2 {
-		t.Errorf("the service got baggage %q, want userId=alice and svctl-version=lobpop_v3", b.String())
+	if lines := mesh.lastBaggage(t); !slices.Equal(lines, []string{"svctl-version=lobpop_v3"}) {
+		t.Errorf("the service got baggage %q, want only svctl-version=lobpop_v3 (the choice, over the request's own)", lines)
 	}
 	inOrder(t, visibleText(page), "viewing lobpop_v3", lobsters.PopularHeading, "Service ID: lobpop_v3 · instance lobpop_v3-instance-1")
-
-	// The cookie alone keeps the choice, on /popular and on every other page.
-	resp, page = fetchPage(t, client, srv, "/popular", nil)
-	if got := banner(page); got != "viewing lobpop_v3 · clear" {
-		t.Errorf("with the cookie, banner = %q, want %q", got, "viewing lobpop_v3 · clear")
-	}
-	if lines := mesh.lastBaggage(t); !slices.Equal(lines, []string{"svctl-version=lobpop_v3"}) {
-		t.Errorf("with the cookie, the service got baggage %q, want svctl-version=lobpop_v3", lines)
-	}
 	if versionCookie(resp) != nil {
 		t.Errorf("a page without the parameter set the cookie again")
 	}
@@ -233,7 +343,35 @@ func TestChoosingAVersionInTheBrowser(t *testing.T) {
 		t.Errorf("the clear link of /newest?page=1 is %q, want /newest?page=1&svctl-version=", got)
 	}
 
+	// Behind HTTPS the cookie is Secure; the form never sends the reader to
+	// another site.
+	_, page = fetchPage(t, client, srv, "/about?svctl-version=lobpop_v2", nil)
+	m := confirmFormRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no confirmation form:\n%s", visibleText(page))
+	}
+	resp, _ = post(t, client, srv, "/svctl-version", url.Values{"name": {"lobpop_v2"}, "return": {"//evil.example/x"}, "token": {m[4]}}, http.Header{"X-Forwarded-Proto": {"https"}})
+	if c := versionCookie(resp); c == nil || !c.Secure || resp.Header.Get("Location") != "/" {
+		t.Errorf("behind HTTPS with a foreign return: cookie %v, to %q; want Secure, and back to /", c, resp.Header.Get("Location"))
+	}
+	jar.SetCookies(mustURL(t, srv.URL), []*http.Cookie{{Name: personal.Member, Value: "lobpop_v3", Path: "/"}})
+
+	// A version that is not live: its page offers nothing, and a cookie
+	// naming one chooses nothing.
+	resp, page = fetchPage(t, client, srv, "/popular?svctl-version=lobpop_v9", nil)
+	if resp.StatusCode != http.StatusNotFound || strings.Contains(page, "confirm-form") || !strings.Contains(visibleText(page), "lobpop_v9 is not a live private version") {
+		t.Errorf("the link of a version that is not live: %d, want 404 and no form:\n%s", resp.StatusCode, visibleText(page))
+	}
+	live.set("lobpop_v2")
+	time.Sleep(1100 * time.Millisecond) // the file is looked at once a second
+	_, page = fetchPage(t, client, srv, "/popular", nil)
+	if got := banner(page); got != "" || mesh.lastBaggage(t) != nil {
+		t.Errorf("lobpop_v3 is no longer live, yet banner %q and baggage %q", got, mesh.lastBaggage(t))
+	}
+
 	// The clear link clears the cookie and the banner.
+	jar.SetCookies(mustURL(t, srv.URL), []*http.Cookie{{Name: personal.Member, Value: "lobpop_v2", Path: "/"}})
+	_, page = fetchPage(t, client, srv, "/popular", nil)
 	link := clearLink(t, page)
 	if link != "/popular?svctl-version=" {
 		t.Errorf("the clear link of /popular is %q, want /popular?svctl-version=", link)
@@ -242,27 +380,25 @@ func TestChoosingAVersionInTheBrowser(t *testing.T) {
 	if c := versionCookie(resp); c == nil || c.MaxAge >= 0 || c.Path != "/" {
 		t.Errorf("the clear link set the cookie %v, want it deleted (Max-Age<0, Path=/)", c)
 	}
-	if got := banner(page); got != "" {
-		t.Errorf("after clear, banner = %q, want none", got)
-	}
-	if lines := mesh.lastBaggage(t); lines != nil {
-		t.Errorf("after clear, the service got baggage %q, want none", lines)
-	}
-	u, _ := url.Parse(srv.URL)
-	if cookies := jar.Cookies(u); len(cookies) != 0 {
-		t.Errorf("after clear, the browser still keeps cookies %v", cookies)
-	}
-	_, page = fetchPage(t, client, srv, "/popular", nil)
 	if got := banner(page); got != "" || mesh.lastBaggage(t) != nil {
-		t.Errorf("after clear, /popular shows banner %q and sent baggage %q, want neither", got, mesh.lastBaggage(t))
+		t.Errorf("after clear, banner %q and baggage %q, want neither", got, mesh.lastBaggage(t))
 	}
 	inOrder(t, visibleText(page), "Service ID: "+sharedVersion)
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 func TestMalformedBaggageIsIgnored(t *testing.T) {
 	t.Parallel()
 	mesh := newMeshStandIn(t, "lobpop_v2", "lobpop_v3")
-	srv, _ := newSite(t, mesh.URL+"/")
+	srv, _ := newPersonalSite(t, mesh.URL+"/", "lobpop_v2", "lobpop_v3")
 	client := srv.Client()
 	garbage := strings.Repeat(`=;,%zz"\ k==v;;x=%ff,`, 500)[:10<<10]
 
@@ -301,7 +437,7 @@ func TestMalformedBaggageIsIgnored(t *testing.T) {
 func TestInvalidVersionParameterIsNoticed(t *testing.T) {
 	t.Parallel()
 	mesh := newMeshStandIn(t, "lobpop_v3")
-	srv, _ := newSite(t, mesh.URL+"/")
+	srv, _ := newPersonalSite(t, mesh.URL+"/", "lobpop_v3")
 	client := srv.Client()
 
 	resp, page := fetchPage(t, client, srv, "/popular?svctl-version=x%20y", nil)
@@ -344,7 +480,8 @@ func TestInvalidVersionParameterIsNoticed(t *testing.T) {
 func TestPopularSaysWhenAnotherVersionAnswered(t *testing.T) {
 	t.Parallel()
 	mesh := newMeshStandIn(t, "lobpop_v2")
-	srv, _ := newSite(t, mesh.URL+"/")
+	// lobpop_v9 is live (listed) but has no instance the mesh knows.
+	srv, _ := newPersonalSite(t, mesh.URL+"/", "lobpop_v2", "lobpop_v9")
 	client := srv.Client()
 	const said = "lobpop_v9 did not answer (no healthy instance of it, or it is not a personal version): a shared version did."
 
@@ -355,10 +492,9 @@ func TestPopularSaysWhenAnotherVersionAnswered(t *testing.T) {
 		answered string
 		fallback bool
 	}{
-		{"query names a version without instances", "/popular?svctl-version=lobpop_v9", nil, sharedVersion, true},
 		{"cookie names a version without instances", "/popular", http.Header{"Cookie": {"svctl-version=lobpop_v9"}}, sharedVersion, true},
 		{"baggage names a version without instances", "/popular", http.Header{"Baggage": {"svctl-version=lobpop_v9"}}, sharedVersion, true},
-		{"query names a version with instances", "/popular?svctl-version=lobpop_v2", nil, "lobpop_v2", false},
+		{"cookie names a version with instances", "/popular", http.Header{"Cookie": {"svctl-version=lobpop_v2"}}, "lobpop_v2", false},
 		{"baggage names a version with instances", "/popular", http.Header{"Baggage": {"svctl-version=lobpop_v2"}}, "lobpop_v2", false},
 		{"no version named", "/popular", nil, sharedVersion, false},
 	} {
@@ -377,8 +513,8 @@ func TestPopularSaysWhenAnotherVersionAnswered(t *testing.T) {
 	// An answer that does not say its version tells no fallback.
 	anon := httptest.NewServer(serveJSON(http.StatusOK, `{"users":[{"username":"carol","karma":50}]}`))
 	defer anon.Close()
-	srv, _ = newSite(t, anon.URL+"/")
-	_, page := fetchPage(t, srv.Client(), srv, "/popular?svctl-version=lobpop_v9", nil)
+	srv, _ = newPersonalSite(t, anon.URL+"/", "lobpop_v9")
+	_, page := fetchPage(t, srv.Client(), srv, "/popular", http.Header{"Baggage": {"svctl-version=lobpop_v9"}})
 	if !strings.Contains(visibleText(page), "carol - 50") || strings.Contains(page, "version-fallback") {
 		t.Errorf("an answer without a version: want the users and no fallback notice:\n%s", visibleText(page))
 	}

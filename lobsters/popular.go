@@ -40,7 +40,7 @@ type popularView struct {
 // request's baggage and the personal version asked for (serviceBaggage); the
 // page says when another version answered.
 func (a *App) popular(w http.ResponseWriter, r *http.Request) error {
-	version, baggage := serviceBaggage(r)
+	version, baggage := a.serviceBaggage(r)
 	p := a.pop.Fetch(r.Context(), baggage)
 	if p.Outcome == NoService {
 		p = a.whyNoService(r.Context(), p)

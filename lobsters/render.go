@@ -18,7 +18,7 @@ var staticFS embed.FS
 
 // pageNames are the page templates; each is parsed together with the layout
 // and the shared partials.
-var pageNames = []string{"stories", "story", "user", "popular", "about", "error"}
+var pageNames = []string{"stories", "story", "user", "popular", "about", "error", "confirm"}
 
 // view is what every page template gets.
 type view struct {

@@ -56,7 +56,7 @@ type Config struct {
 // ConfigFromEnv reads a Config from the environment through getenv (os.Getenv
 // in production), using the defaults for what is unset.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	dsn, err := dsnFromEnv(getenv)
+	dsn, err := demodb.FromEnv(getenv)
 	if err != nil {
 		return Config{}, err
 	}
@@ -99,29 +99,6 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	cfg.LogLevel = level
 	return cfg, nil
-}
-
-// dsnFromEnv is LOBSTERS_DSN, or the content of the file LOBSTERS_DSN_FILE
-// names (a secret a Nomad template put in the task's secrets directory, so
-// that the job holds no password), trailing line breaks trimmed; "" when
-// neither is set. Both set is an error: which one is meant?
-func dsnFromEnv(getenv func(string) string) (string, error) {
-	dsn, file := getenv("LOBSTERS_DSN"), getenv("LOBSTERS_DSN_FILE")
-	switch {
-	case dsn != "" && file != "":
-		return "", fmt.Errorf("LOBSTERS_DSN and LOBSTERS_DSN_FILE are both set: set one")
-	case file == "":
-		return dsn, nil
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return "", fmt.Errorf("LOBSTERS_DSN_FILE: %w", err)
-	}
-	dsn = strings.TrimRight(string(b), "\r\n")
-	if dsn == "" {
-		return "", fmt.Errorf("LOBSTERS_DSN_FILE: %s is empty", file)
-	}
-	return dsn, nil
 }
 
 // logLevels are the values of POPULARITY_LOG_LEVEL.

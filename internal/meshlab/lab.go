@@ -60,6 +60,7 @@ type Lab struct {
 	slowBin    string            // built by SlowBinary
 	sourceDirs map[string]string // binary → the tree it was built from
 	instances  []*Instance
+	private    map[string]bool // version → private (SetMode), for the monolith's versions file
 	callers    []*Caller
 	closed     bool
 }
@@ -152,6 +153,17 @@ func (l *Lab) startMonolith(ctx context.Context) error {
 		"envoy_binary": l.envoyBin,
 	})
 	if err != nil {
+		return err
+	}
+	// The live private versions: Nomad renders them from Consul with a
+	// template block, which the lab has no client for; it writes the file
+	// itself as versions are made private or shared (personal.go).
+	for _, task := range job.TaskGroups[0].Tasks {
+		if _, ok := task.Env["LOBSTERS_VERSIONS_FILE"]; ok {
+			task.Env["LOBSTERS_VERSIONS_FILE"] = l.versionsFile()
+		}
+	}
+	if err := l.writeVersionsFile(); err != nil {
 		return err
 	}
 	// The upstream listeners bind host ports (8000): one monolith per host.

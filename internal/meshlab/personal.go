@@ -3,6 +3,10 @@ package meshlab
 import (
 	"context"
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"microwizard/internal/svctl/mesh"
@@ -16,6 +20,15 @@ func (l *Lab) SetMode(ctx context.Context, version string, mode mesh.Mode) error
 	if err := mesh.SetMode(l.Consul.Client, l.pack.Metadata.Pack.Name, version, mode); err != nil {
 		return err
 	}
+	l.mu.Lock()
+	if l.private == nil {
+		l.private = map[string]bool{}
+	}
+	l.private[version] = mode == mesh.Private
+	l.mu.Unlock()
+	if err := l.writeVersionsFile(); err != nil {
+		return err
+	}
 	l.logf("%s is %s", version, mode)
 	return l.waitShared(ctx, version, mode == mesh.Shared)
 }
@@ -24,6 +37,12 @@ func (l *Lab) SetMode(ctx context.Context, version string, mode mesh.Mode) error
 // instance is gone.
 func (l *Lab) Forget(ctx context.Context, version string) error {
 	if err := mesh.Forget(l.Consul.Client, l.pack.Metadata.Pack.Name, version); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	delete(l.private, version)
+	l.mu.Unlock()
+	if err := l.writeVersionsFile(); err != nil {
 		return err
 	}
 	l.logf("%s has no personal route", version)
@@ -62,4 +81,26 @@ func (l *Lab) waitShared(ctx context.Context, version string, in bool) error {
 	}, func() string {
 		return fmt.Sprintf("the monolith's Envoy does not list %s in its shared subset = %v", version, in)
 	})
+}
+
+// versionsFile is the monolith's list of live private versions
+// (LOBSTERS_VERSIONS_FILE), which Nomad's template would render.
+func (l *Lab) versionsFile() string { return filepath.Join(l.dir, "private_versions.tsv") }
+
+// writeVersionsFile writes the private versions, one per line as the
+// monolith's job's template does (name, owner, no expiry).
+func (l *Lab) writeVersionsFile() error {
+	l.mu.Lock()
+	var b strings.Builder
+	for _, v := range slices.Sorted(maps.Keys(l.private)) {
+		if l.private[v] {
+			fmt.Fprintf(&b, "%s\tmeshlab\t\n", v)
+		}
+	}
+	l.mu.Unlock()
+	tmp := l.versionsFile() + ".new"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("write the private versions: %w", err)
+	}
+	return os.Rename(tmp, l.versionsFile())
 }

@@ -3,7 +3,10 @@ package meshlab_test
 import (
 	"context"
 	"html"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -168,9 +171,10 @@ func TestPersonalVersion(t *testing.T) {
 }
 
 // TestPersonalVersionInABrowser: in Chromium, ?svctl-version=lobpop_v2 on
-// /popular shows the banner and lobpop_v2's instance, through the real mesh;
-// the cookie keeps it on the next load; the banner's clear link returns to
-// the shared version. Screenshots of each step are saved.
+// /popular opens the confirmation page (the link alone chooses nothing);
+// its form, posted as the browser would, chooses lobpop_v2, whose instance
+// then answers through the real mesh, the cookie keeping it; the banner's
+// clear link returns to the shared version. Screenshots are saved.
 func TestPersonalVersionInABrowser(t *testing.T) {
 	b := chromiumtest.New(t)
 	b.KeepProfile()
@@ -184,20 +188,58 @@ func TestPersonalVersionInABrowser(t *testing.T) {
 
 	text := b.Visit(lab.MonolithURL()+"/popular", "mesh-plain")
 	wantInOrder(t, text, "Service ID: lobpop_v1 · instance "+shared.AllocID)
-	dom := b.VisitDOM(lab.MonolithURL()+"/popular?svctl-version=lobpop_v2", "mesh-private-chosen")
-	wantInOrder(t, chromiumtest.VisibleText(dom), "viewing lobpop_v2 · clear", "Service ID: lobpop_v2 · instance "+private.AllocID)
-	text = b.Visit(lab.MonolithURL()+"/popular", "mesh-private-kept")
-	wantInOrder(t, text, "viewing lobpop_v2 · clear", "Service ID: lobpop_v2 · instance "+private.AllocID)
+	text = b.Visit(lab.MonolithURL()+"/popular?svctl-version=lobpop_v2", "mesh-private-confirm")
+	wantInOrder(t, text, "Choose the personal version lobpop_v2?", "meshlab", "Choose lobpop_v2")
+	text = b.Visit(lab.MonolithURL()+"/popular", "mesh-private-not-chosen")
+	wantInOrder(t, text, "Service ID: lobpop_v1 · instance "+shared.AllocID)
 
-	clear := clearRE.FindStringSubmatch(dom)
-	if clear == nil {
-		t.Fatalf("no clear link on the page:\n%s", dom)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	text = b.Visit(lab.MonolithURL()+html.UnescapeString(clear[1]), "mesh-private-cleared")
+	reader := &http.Client{Jar: jar}
+	page := getPage(t, reader, lab.MonolithURL()+"/popular?svctl-version=lobpop_v2")
+	m := confirmFormRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no confirmation form:\n%s", chromiumtest.VisibleText(page))
+	}
+	resp, err := reader.PostForm(lab.MonolithURL()+html.UnescapeString(m[1]), url.Values{"name": {html.UnescapeString(m[2])}, "return": {html.UnescapeString(m[3])}, "token": {m[4]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chosen, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	wantInOrder(t, chromiumtest.VisibleText(string(chosen)), "viewing lobpop_v2 · clear", "Service ID: lobpop_v2 · instance "+private.AllocID)
+	page = getPage(t, reader, lab.MonolithURL()+"/popular")
+	wantInOrder(t, chromiumtest.VisibleText(page), "viewing lobpop_v2 · clear", "Service ID: lobpop_v2 · instance "+private.AllocID)
+
+	clear := clearRE.FindStringSubmatch(page)
+	if clear == nil {
+		t.Fatalf("no clear link on the page:\n%s", page)
+	}
+	text = chromiumtest.VisibleText(getPage(t, reader, lab.MonolithURL()+html.UnescapeString(clear[1])))
 	wantInOrder(t, text, "Service ID: lobpop_v1 · instance "+shared.AllocID)
 	if strings.Contains(text, "viewing") {
 		t.Errorf("after clear the page still shows the banner:\n%s", text)
 	}
+}
+
+// confirmFormRE reads the confirmation page's form: action, name, return, token.
+var confirmFormRE = regexp.MustCompile(`(?s)<form method="post" action="([^"]*)".*?name="name" value="([^"]*)".*?name="return" value="([^"]*)".*?name="token" value="([^"]*)"`)
+
+// getPage GETs url with client and returns the body.
+func getPage(t *testing.T, client *http.Client, url string) string {
+	t.Helper()
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // clearRE finds the banner's clear link.

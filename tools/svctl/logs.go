@@ -9,6 +9,7 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
+	"microwizard/internal/svctl/access"
 	"microwizard/internal/svctl/deploy"
 	"microwizard/internal/svctl/env"
 	"microwizard/internal/svctl/logs"
@@ -50,6 +51,9 @@ sidecar's logs instead of the service's.`,
 			}
 			nc, cc, err := e.Agents()
 			if err != nil {
+				return err
+			}
+			if err := access.Check(ctx, nc, cc, e.Namespace(), logs.Needs()...); err != nil {
 				return err
 			}
 			d := deploy.New(nc, cc, nil)

@@ -82,7 +82,7 @@ func (c *Client) markJob(id string, private bool) error {
 		if !markServices(job, private) {
 			return nil
 		}
-		_, _, err = c.nomad.Jobs().RegisterOpts(job, &nomad.RegisterOptions{EnforceIndex: true, ModifyIndex: *job.JobModifyIndex}, nil)
+		_, err = c.register(job, true, *job.JobModifyIndex, nil)
 		if err != nil && strings.Contains(err.Error(), nomad.RegisterEnforceIndexErrPrefix) {
 			continue // changed meanwhile: read it again
 		}

@@ -86,7 +86,7 @@ func (c *Client) Run(ctx context.Context, jobID, jobHCL string, timeout time.Dur
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("interrupted before submitting job %s; nothing was submitted", jobID)
 	}
-	resp, _, err := c.nomad.Jobs().EnforceRegister(job, 0, (&nomad.WriteOptions{}).WithContext(ctx))
+	resp, err := c.register(job, true, 0, (&nomad.WriteOptions{}).WithContext(ctx))
 	if err != nil {
 		// The server may have taken it before the answer was lost (or
 		// Ctrl-C cut the call): a job of this new ID is this run's, so take
