@@ -287,6 +287,15 @@ GRANT ALL ON lobsters.* TO 'lobsters'@'%';`)
 	return c
 }
 
+// putDSNVariable puts the cluster's DSN in namespace ns's Nomad Variable
+// nomad/jobs, as a team's set-up does for each namespace (cluster-up does
+// it for default).
+func (c *multiNode) putDSNVariable(ns string) {
+	c.t.Helper()
+	c.admin.run("nomad", "var", "put", "-namespace", ns, "-force", "nomad/jobs",
+		"lobsters_dsn=lobsters:"+c.dbPassword()+"@tcp(127.0.0.1:3306)/lobsters?parseTime=true")
+}
+
 // dbPassword is the database password cluster-up made: the DSN of its
 // Nomad Variable nomad/jobs holds it.
 func (c *multiNode) dbPassword() string {

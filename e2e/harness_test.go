@@ -84,6 +84,10 @@ func newCluster(t testing.TB, size seed.Size) *cluster {
 	c.env = append(append(append(withoutAgentEnv(os.Environ()), c.consul.Env()...), c.nomad.Env()...), "SVCTL_DATA="+c.dataDir)
 
 	c.run("consul", "config", "write", filepath.Join(c.repo, "envoy", "setup", "intentions-default-deny.hcl"))
+	// The secrets jobs read from Nomad Variables, as scripts/up puts them:
+	// the DSN, and the expiry's (no tokens: no ACLs here).
+	c.run("nomad", "var", "put", "-force", "nomad/jobs", "lobsters_dsn="+c.dsn)
+	c.run("nomad", "var", "put", "-force", "nomad/jobs/svctl-expire", "SVCTL_EXPIRE_ACLS=off")
 	c.svctl("mesh", "-yes", "tutorial")
 	ports, err := freeport.Ports(1)
 	if err != nil {

@@ -22,6 +22,17 @@ func TestNamespacesKeepTheirRoutes(t *testing.T) {
 	b := c.with("NOMAD_NAMESPACE=team-b", "SVCTL_OWNER=bob@example.com")
 	svctl := filepath.Join(c.bin, "svctl")
 
+	// A namespace's jobs read the DSN from its own Variable: without one a
+	// run says so at once, rather than waiting out its deadline.
+	start := time.Now()
+	out, err := b.try(svctl, "run", "lobsters-popularity", "bob_novar", "UNCOMMITTED_COPY")
+	if err == nil || !strings.Contains(out, "waits for the Nomad Variable nomad/jobs") || !strings.Contains(out, "-namespace team-b") || time.Since(start) > 45*time.Second {
+		t.Fatalf("a run in a namespace without its Variable: %v after %s\n%s", err, time.Since(start).Round(time.Second), out)
+	}
+	for _, ns := range []string{"team-a", "team-b"} {
+		c.putDSNVariable(ns)
+	}
+
 	c.svctl("run", "lobsters-popularity", "lobpop_v1", "UNCOMMITTED_COPY")
 	a.run(svctl, "run", "-private", "lobsters-popularity", "mine_v2", "UNCOMMITTED_COPY")
 	mine := baggageClient("svctl-version=mine_v2")

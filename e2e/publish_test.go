@@ -25,7 +25,7 @@ func TestPublishOnOneMachine(t *testing.T) {
 	c.env = append(append(c.env, store.Env()...), "SVCTL_ARTIFACTS=s3://svctl/runs")
 
 	out := c.svctl("run", "-publish", "lobsters-popularity", "lobpop_p1", "UNCOMMITTED_COPY")
-	for _, want := range []string{"(-publish)", "==> published lobsters-popularity (" + store.Endpoint + "/svctl/runs/sha256/"} {
+	for _, want := range []string{"(-publish)", "==> published lobsters-popularity (s3::" + store.Endpoint + "/svctl/runs/sha256/"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("svctl run -publish does not say %q:\n%s", want, out)
 		}

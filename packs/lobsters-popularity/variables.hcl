@@ -29,7 +29,7 @@ variable "binary" {
 variable "artifact_url" {
   type        = string
   default     = ""
-  description = "Where the node fetches the service binary from (go-getter source, e.g. the artifact store's https URL); the task runs it from its local/bin. Empty: the node runs binary from its own filesystem."
+  description = "Where the node fetches the service binary from (a go-getter source: the artifact store's s3:: URL, fetched with the node's own key); the task runs it from its local/bin. Empty: the node runs binary from its own filesystem."
 }
 
 variable "artifact_checksum" {

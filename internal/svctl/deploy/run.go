@@ -220,6 +220,29 @@ func checksumRefused(a *nomad.Allocation) (string, bool) {
 	return "", false
 }
 
+// missingVarRE finds the Variable in Nomad's template event "Missing:
+// nomad.var.block(PATH@NAMESPACE.REGION)".
+var missingVarRE = regexp.MustCompile(`Missing: nomad\.var\.block\(([^@)]+)@([^.)]+)\.[^)]*\)`)
+
+// variableRef is a Nomad Variable a template waits for.
+type variableRef struct{ path, namespace string }
+
+// missingVariable reports whether a task of the allocation waits for a
+// Nomad Variable its template cannot read, and which.
+func missingVariable(a *nomad.Allocation) (variableRef, bool) {
+	for _, ts := range a.TaskStates {
+		for _, ev := range ts.Events {
+			if ev.Type != "Template" {
+				continue
+			}
+			if m := missingVarRE.FindStringSubmatch(eventText(ev)); m != nil {
+				return variableRef{path: m[1], namespace: m[2]}, true
+			}
+		}
+	}
+	return variableRef{}, false
+}
+
 // followAlloc prints task events as they happen and returns once the
 // allocation's service and its sidecar pass their Consul checks.
 func (c *Client) followAlloc(ctx context.Context, jobID, allocID, service string) (string, error) {
@@ -253,6 +276,11 @@ func (c *Client) followAlloc(ctx context.Context, jobID, allocID, service string
 			herr := fail(fmt.Sprintf("node %s refused the artifact %s: its checksum does not match the job's, so the object in the store is not the build svctl published", a.NodeName, shown)).(*HealthError)
 			herr.RefusedArtifact = url
 			return "", herr
+		}
+		// A template waiting for a Nomad Variable that is not there (or
+		// that the job may not read) waits until the deadline: say so now.
+		if missing, ok := missingVariable(a); ok {
+			return "", fail(fmt.Sprintf("the job waits for the Nomad Variable %s, which does not exist or which its jobs may not read: put it once for the namespace (e.g. `nomad var put -namespace %s %s ITEM=VALUE`, README: No secret in a job)", missing.path, missing.namespace, missing.path))
 		}
 		switch a.ClientStatus {
 		case "failed", "lost", "complete":
