@@ -2,19 +2,17 @@ package e2e
 
 import (
 	"errors"
-	"html"
 	"io"
 	"net/http"
-	"net/url"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"microwizard/internal/tutorial"
+	"microwizard/lobsters/reader"
 	"microwizard/lobsters/seed"
 )
 
@@ -314,10 +312,6 @@ func TestAPrivateVersionFailsClosed(t *testing.T) {
 	}
 }
 
-// confirmFormRE reads the monolith's confirmation form: action, name,
-// return, token.
-var confirmFormRE = regexp.MustCompile(`(?s)<form method="post" action="([^"]*)".*?name="name" value="([^"]*)".*?name="return" value="([^"]*)".*?name="token" value="([^"]*)"`)
-
 // chooseOnConfirmationPage follows a ?svctl-version=NAME link as a reader
 // does: the monolith's confirmation page (which chooses nothing by itself),
 // then its form, with browser's cookies.
@@ -329,11 +323,11 @@ func chooseOnConfirmationPage(t *testing.T, browser *http.Client, web, path stri
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	m := confirmFormRE.FindStringSubmatch(string(page))
-	if resp.StatusCode != http.StatusOK || m == nil {
+	action, form, ok := reader.ConfirmForm(string(page))
+	if resp.StatusCode != http.StatusOK || !ok {
 		t.Fatalf("%s: %s, want the confirmation page and its form:\n%s", path, resp.Status, page)
 	}
-	resp, err = browser.PostForm(web+html.UnescapeString(m[1]), url.Values{"name": {html.UnescapeString(m[2])}, "return": {html.UnescapeString(m[3])}, "token": {m[4]}})
+	resp, err = browser.PostForm(web+action, form)
 	if err != nil {
 		t.Fatal(err)
 	}

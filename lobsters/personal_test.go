@@ -22,6 +22,7 @@ import (
 	"microwizard/internal/personal"
 	"microwizard/internal/testenv/mariadbtest"
 	"microwizard/lobsters"
+	"microwizard/lobsters/reader"
 )
 
 // sharedVersion is the version the mesh stand-in falls back to.
@@ -179,9 +180,6 @@ func newPersonalSite(t *testing.T, popularityURL string, live ...string) (*httpt
 	return startApp(t, db.DB, cfg), f
 }
 
-// confirmForm is what the confirmation page's form posts.
-var confirmFormRE = regexp.MustCompile(`(?s)<form method="post" action="([^"]*)".*?name="name" value="([^"]*)".*?name="return" value="([^"]*)".*?name="token" value="([^"]*)"`)
-
 // choose follows a ?svctl-version=NAME link as a reader does: the
 // confirmation page, then its form. It returns the form's answer.
 func choose(t *testing.T, client *http.Client, srv *httptest.Server, path string) (*http.Response, string) {
@@ -190,12 +188,11 @@ func choose(t *testing.T, client *http.Client, srv *httptest.Server, path string
 	if resp.StatusCode != http.StatusOK || versionCookie(resp) != nil {
 		t.Fatalf("GET %s: %d, cookie %v; want the confirmation page (200) and no choice made", path, resp.StatusCode, versionCookie(resp))
 	}
-	m := confirmFormRE.FindStringSubmatch(page)
-	if m == nil {
+	action, form, ok := reader.ConfirmForm(page)
+	if !ok {
 		t.Fatalf("GET %s: no confirmation form:\n%s", path, visibleText(page))
 	}
-	form := url.Values{"name": {html.UnescapeString(m[2])}, "return": {html.UnescapeString(m[3])}, "token": {m[4]}}
-	return post(t, client, srv, html.UnescapeString(m[1]), form, nil)
+	return post(t, client, srv, action, form, nil)
 }
 
 // post posts form to path, without following a redirect.
@@ -346,11 +343,12 @@ func TestChoosingAVersionInTheBrowser(t *testing.T) {
 	// Behind HTTPS the cookie is Secure; the form never sends the reader to
 	// another site.
 	_, page = fetchPage(t, client, srv, "/about?svctl-version=lobpop_v2", nil)
-	m := confirmFormRE.FindStringSubmatch(page)
-	if m == nil {
+	_, form, ok := reader.ConfirmForm(page)
+	if !ok {
 		t.Fatalf("no confirmation form:\n%s", visibleText(page))
 	}
-	resp, _ = post(t, client, srv, "/svctl-version", url.Values{"name": {"lobpop_v2"}, "return": {"//evil.example/x"}, "token": {m[4]}}, http.Header{"X-Forwarded-Proto": {"https"}})
+	form.Set("return", "//evil.example/x")
+	resp, _ = post(t, client, srv, "/svctl-version", form, http.Header{"X-Forwarded-Proto": {"https"}})
 	if c := versionCookie(resp); c == nil || !c.Secure || resp.Header.Get("Location") != "/" {
 		t.Errorf("behind HTTPS with a foreign return: cookie %v, to %q; want Secure, and back to /", c, resp.Header.Get("Location"))
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"microwizard/internal/meshlab"
 	"microwizard/internal/svctl/mesh"
 	"microwizard/internal/testenv/chromiumtest"
+	lobreader "microwizard/lobsters/reader"
 	"microwizard/lobsters/seed"
 )
 
@@ -199,11 +199,11 @@ func TestPersonalVersionInABrowser(t *testing.T) {
 	}
 	reader := &http.Client{Jar: jar}
 	page := getPage(t, reader, lab.MonolithURL()+"/popular?svctl-version=lobpop_v2")
-	m := confirmFormRE.FindStringSubmatch(page)
-	if m == nil {
+	action, form, ok := lobreader.ConfirmForm(page)
+	if !ok {
 		t.Fatalf("no confirmation form:\n%s", chromiumtest.VisibleText(page))
 	}
-	resp, err := reader.PostForm(lab.MonolithURL()+html.UnescapeString(m[1]), url.Values{"name": {html.UnescapeString(m[2])}, "return": {html.UnescapeString(m[3])}, "token": {m[4]}})
+	resp, err := reader.PostForm(lab.MonolithURL()+action, form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,9 +223,6 @@ func TestPersonalVersionInABrowser(t *testing.T) {
 		t.Errorf("after clear the page still shows the banner:\n%s", text)
 	}
 }
-
-// confirmFormRE reads the confirmation page's form: action, name, return, token.
-var confirmFormRE = regexp.MustCompile(`(?s)<form method="post" action="([^"]*)".*?name="name" value="([^"]*)".*?name="return" value="([^"]*)".*?name="token" value="([^"]*)"`)
 
 // getPage GETs url with client and returns the body.
 func getPage(t *testing.T, client *http.Client, url string) string {
